@@ -1,0 +1,81 @@
+"""Files the course writes (trained models, caches, results): written atomically, verified on read.
+
+A half-written or corrupted file must never be used silently. Every file written here gets a
+``<name>.sha256`` sidecar; ``verify`` recomputes the hash and raises ``FileIntegrityError``
+when the file is missing, the sidecar is missing, or the two disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+
+class FileIntegrityError(RuntimeError):
+    """A course file is missing, incomplete or corrupted."""
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sidecar(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".sha256")
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then move it into place.
+
+    The temporary name keeps the suffix (Keras picks the format from it). The sidecar hash is
+    moved in last, so a crash in between leaves a file that ``verify`` rejects.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-",
+                                        suffix=path.suffix)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    tmp_hash = tmp.with_name(tmp.name + ".sha256")
+    try:
+        write(tmp)
+        tmp_hash.write_text(f"{sha256_of(tmp)}  {path.name}\n")
+        os.replace(tmp, path)
+        os.replace(tmp_hash, sidecar(path))
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp_hash.unlink(missing_ok=True)
+    return path
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def verify(path: str | os.PathLike) -> Path:
+    """Return ``path`` if its content matches its sidecar hash, else raise FileIntegrityError."""
+    path = Path(path)
+    if not path.exists():
+        raise FileIntegrityError(f"{path}: file is missing")
+    hash_file = sidecar(path)
+    if not hash_file.exists():
+        raise FileIntegrityError(f"{path}: no {hash_file.name} beside it, so it may be a "
+                                 "half-written file; delete it and make it again")
+    expected = hash_file.read_text().split()[0]
+    actual = sha256_of(path)
+    if actual != expected:
+        raise FileIntegrityError(f"{path}: corrupted (sha256 {actual[:12]}..., expected "
+                                 f"{expected[:12]}... from {hash_file.name}); delete it and "
+                                 "make it again")
+    return path

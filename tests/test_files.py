@@ -1,0 +1,49 @@
+import pytest
+
+from course_lib import files
+
+
+def test_written_file_verifies_and_leaves_no_temporaries(tmp_path):
+    target = tmp_path / "sub" / "model.bin"
+    files.write_bytes_atomic(target, b"weights")
+    assert files.verify(target).read_bytes() == b"weights"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model.bin", "model.bin.sha256"]
+
+
+def test_corruption_is_detected(tmp_path):
+    target = files.write_text_atomic(tmp_path / "cache.json", '{"a": 1}')
+    target.write_text('{"a": 2}')
+    with pytest.raises(files.FileIntegrityError, match="corrupted"):
+        files.verify(target)
+
+
+def test_file_without_sidecar_is_treated_as_half_written(tmp_path):
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"partial")
+    with pytest.raises(files.FileIntegrityError, match="half-written"):
+        files.verify(target)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(files.FileIntegrityError, match="missing"):
+        files.verify(tmp_path / "nope.keras")
+
+
+def test_a_failing_writer_leaves_the_old_file_intact(tmp_path):
+    target = files.write_bytes_atomic(tmp_path / "model.bin", b"old")
+
+    def crash(tmp):
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        files.write_atomic(target, crash)
+    assert files.verify(target).read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin", "model.bin.sha256"]
+
+
+def test_writer_sees_the_target_suffix(tmp_path):
+    seen = []
+    files.write_atomic(tmp_path / "m.keras", lambda tmp: (seen.append(tmp.suffix),
+                                                          tmp.write_bytes(b"x")))
+    assert seen == [".keras"]
