@@ -11,10 +11,10 @@ import numpy as np
 
 
 def _check_images(images: np.ndarray) -> None:
-    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim < 2:
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim < 1:
         got = (f"{images.dtype} array of shape {images.shape}" if isinstance(images, np.ndarray)
                else type(images).__name__)
-        raise ValueError(f"images: expected a uint8 array of 2 or more dimensions, got {got}")
+        raise ValueError(f"images: expected a uint8 array of pixels, got {got}")
 
 
 def _stretch_pixel(value: int, gain: float, bias: float) -> int:

@@ -21,7 +21,7 @@ def test_stretch_clips_and_keeps_the_midpoint():
     assert out.tolist() == [[0, 128, 255]]
 
 
-@pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.zeros(5, np.uint8), [[1, 2]]])
+@pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.uint8(5), [[1, 2]]])
 def test_bad_images_are_named(bad):
-    with pytest.raises(ValueError, match="images: expected a uint8 array"):
+    with pytest.raises(ValueError, match="images: expected a uint8 array of pixels"):
         pixels.stretch_numpy(bad)

@@ -1,0 +1,247 @@
+"""compare() must report the true median, direction and order, and refuse what it cannot measure.
+
+Most tests run on a scripted clock: each fake candidate advances it by a known number of
+seconds, so every statistic has an exact expected value and no test depends on machine speed.
+"""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from course_lib import config, files, measure
+from course_lib.measure import CandidateError, Comparison, compare, materialise, time_call
+
+
+class Clock:
+    """Stands in for ``perf_counter`` inside measure; candidates move it forward."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(measure, "perf_counter", fake)
+    return fake
+
+
+def scripted(clock, durations, calls=None, name=None):
+    """A candidate whose n-th call takes durations[n] seconds (the last one repeats)."""
+    durations = list(durations)
+
+    def candidate():
+        clock.now += durations.pop(0) if len(durations) > 1 else durations[0]
+        if calls is not None:
+            calls.append(name)
+    return candidate
+
+
+def quiet_compare(candidates, **kwargs):
+    kwargs = {"repeats": 5, "min_sample_s": 0, "progress": False, **kwargs}
+    return compare(candidates, **kwargs)
+
+
+@pytest.fixture
+def three(clock):
+    """Baseline 'slow' (median 3 s), 'fast' (median 1 s), 'slower' (median 6 s); work = 6."""
+    return quiet_compare({
+        "slow": scripted(clock, [10, 1, 5, 1, 4, 2, 3]),  # 2 untimed calls, then 5 rounds
+        "fast": scripted(clock, [1, 1, 1, 2, 1, 1, 1.5]),
+        "slower": scripted(clock, [6]),
+    }, baseline="slow", work=6, unit="images", title="Three candidates")
+
+
+def test_median_quartiles_and_throughput_are_exact(three):
+    slow = three.row("slow")
+    assert slow.samples_s == [5, 1, 4, 2, 3]
+    assert (slow.median_s, slow.q1_s, slow.q3_s) == (3, 2, 4)
+    assert slow.warmup_s == 10  # the first call, compile time included
+    assert slow.throughput == pytest.approx(6 / 3)
+    fast = three.row("fast")
+    assert (fast.median_s, fast.q1_s, fast.q3_s) == (1, 1, 1.5)
+    assert fast.throughput == pytest.approx(6)
+
+
+def test_speedup_direction(three):
+    assert three.speedup("slow") == 1.0
+    assert three.speedup("fast") == pytest.approx(3) and three.speedup("fast") > 1
+    assert three.speedup("slower") == pytest.approx(0.5) and three.speedup("slower") < 1
+
+
+def test_real_sleeps_rank_correctly():
+    result = compare({"sleepy": lambda: time.sleep(0.02), "quick": lambda: time.sleep(0.002)},
+                     repeats=3, min_sample_s=0, progress=False)
+    assert result.baseline == "sleepy"
+    assert result.speedup("quick") > 2  # 10x in theory; generous for noisy machines
+
+
+def test_materialise_runs_inside_the_timed_region(clock):
+    class FakeTensor:
+        materialised = 0
+
+        def numpy(self):
+            clock.now += 7  # the "GPU" finishes only when asked for the values
+            FakeTensor.materialised += 1
+            return np.zeros(2)
+
+    def candidate():
+        clock.now += 1
+        return {"out": [FakeTensor()]}
+
+    result = quiet_compare({"async": candidate}, repeats=3)
+    assert result.row("async").samples_s == [8, 8, 8]
+    assert FakeTensor.materialised == 2 + 3
+
+
+def test_materialise_converts_tensorflow_and_walks_containers():
+    tf = pytest.importorskip("tensorflow")
+    array = np.arange(3)
+    out = materialise({"a": [tf.constant([1.0, 2.0])], "b": (tf.Variable(3.0), array), "c": "x"})
+    assert isinstance(out["a"][0], np.ndarray) and out["a"][0].tolist() == [1.0, 2.0]
+    assert out["b"][0] == 3.0 and out["b"][1] is array and out["c"] == "x"
+
+
+def test_time_call_averages_over_number(clock):
+    assert time_call(scripted(clock, [1, 3]), number=2) == 2
+    with pytest.raises(ValueError, match="number"):
+        time_call(lambda: None, number=0)
+    with pytest.raises(TypeError, match="fn"):
+        time_call(42)
+
+
+def test_rounds_are_interleaved_and_rotated(clock):
+    calls = []
+    quiet_compare({name: scripted(clock, [1], calls, name) for name in "ABC"}, repeats=4)
+    untimed, timed = calls[:6], calls[6:]
+    assert untimed == list("AABBCC")
+    assert timed == list("ABC" "BCA" "CAB" "ABC")
+
+
+def test_calls_per_sample_calibrated_from_warm_call(clock):
+    calls = []
+    result = quiet_compare({
+        "fast": scripted(clock, [5, 0.25], calls, "fast"),  # first call "compiles"
+        "slow": scripted(clock, [2], calls, "slow"),
+    }, repeats=3, min_sample_s=1.0)
+    assert result.row("fast").number == 4 and result.row("fast").samples_s == [0.25] * 3
+    assert result.row("slow").number == 1  # one call already lasts min_sample_s
+    assert calls.count("fast") == 2 + 4 * 3 and calls.count("slow") == 2 + 3
+
+
+def test_a_single_round_has_no_spread(clock):
+    row = quiet_compare({"a": scripted(clock, [2])}, repeats=1).row("a")
+    assert (row.samples_s, row.q1_s, row.median_s, row.q3_s) == ([2], 2, 2, 2)
+
+
+def test_no_warmup_means_single_calls(clock):
+    calls = []
+    result = quiet_compare({"a": scripted(clock, [0.001], calls, "a")}, warmup=0, repeats=2,
+                           min_sample_s=1.0)
+    assert result.row("a").warmup_s is None and result.row("a").number == 1 and len(calls) == 2
+
+
+@pytest.mark.parametrize("candidates, kwargs, error, words", [
+    ({}, {}, ValueError, ["candidates", "at least one"]),
+    ([lambda: 1], {}, TypeError, ["candidates", "dict"]),
+    ({"a": 42}, {}, TypeError, ["candidates['a']", "callable"]),
+    ({"a": int}, {"repeats": 0}, ValueError, ["repeats", ">= 1"]),
+    ({"a": int}, {"repeats": 2.5}, TypeError, ["repeats", "integer"]),
+    ({"a": int}, {"warmup": -1}, ValueError, ["warmup", ">= 0"]),
+    ({"a": int}, {"work": 0}, ValueError, ["work", "positive"]),
+    ({"a": int}, {"work": "10"}, TypeError, ["work", "number"]),
+    ({"a": int}, {"unit": ""}, ValueError, ["unit"]),
+    ({"a": int}, {"unit": "images/s"}, ValueError, ["unit"]),
+    ({"a": int}, {"min_sample_s": -1}, ValueError, ["min_sample_s"]),
+    ({"numpy": int, "tf": int}, {"baseline": "python"}, ValueError,
+     ["baseline", "'numpy'", "'tf'", "'python'"]),
+])
+def test_bad_input_names_the_argument(candidates, kwargs, error, words):
+    with pytest.raises(error) as caught:
+        compare(candidates, progress=False, **kwargs)
+    assert all(word in str(caught.value) for word in words), str(caught.value)
+
+
+@pytest.mark.parametrize("fail_on_call, phase", [(1, "warm-up"), (4, "timing (round 2 of")])
+def test_failing_candidate_is_named_and_chained(fail_on_call, phase):
+    count = [0]
+
+    def flaky():
+        count[0] += 1
+        if count[0] == fail_on_call:
+            raise ZeroDivisionError("boom")
+
+    with pytest.raises(CandidateError, match=r"'flaky'.*boom") as caught:
+        quiet_compare({"fine": int, "flaky": flaky}, repeats=3)
+    assert phase in str(caught.value)
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+
+
+def test_frame_text_and_html(three):
+    frame = three.frame()
+    assert list(frame.columns) == ["name", "median_ms", "q1_ms", "q3_ms", "spread_pct",
+                                   "warmup_ms", "number", "samples", "images/s", "speedup"]
+    assert frame["name"].tolist() == ["slow", "fast", "slower"]
+    assert frame.loc[0, "median_ms"] == 3000
+    assert frame.loc[0, "spread_pct"] == pytest.approx((4 - 2) / 3 * 100)
+    text, page = str(three), three._repr_html_()
+    for shown in (text, page):
+        assert "Three candidates" in shown and all(n in shown for n in ["slow", "fast", "slower"])
+        assert "3.00x" in shown and "Python" in shown
+    assert "<table" in page
+
+
+def test_progress_line_is_shown(clock, capsys):
+    compare({"a": scripted(clock, [1])}, repeats=2, min_sample_s=0, title="Progress please")
+    assert "Progress please" in capsys.readouterr().err
+
+
+def test_plot_one_bar_per_candidate(three):
+    ax = three.plot()
+    assert len(ax.patches) == 3 and ax.get_xscale() == "linear"
+    assert [t.get_text() for t in ax.texts] == ["1.00x", "3.00x", "0.500x"]
+    assert ax.get_title() == "Three candidates"
+
+
+def test_plot_uses_log_scale_for_wide_ranges(clock):
+    result = quiet_compare({"slow": scripted(clock, [100]), "fast": scripted(clock, [1])})
+    assert result.plot().get_xscale() == "log"
+
+
+def test_save_load_round_trip_is_atomic(three):
+    path = three.save("three")
+    assert path == config.RESULTS_DIR / "three.json"
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "three.csv", "three.csv.sha256", "three.json", "three.json.sha256"]
+    saved = json.loads(path.read_text())
+    assert saved["machine"]["cpu_model"] and saved["rows"][0]["samples_s"] == [5, 1, 4, 2, 3]
+    assert Comparison.load("three") == three
+    assert Comparison.load(path) == three
+
+
+def test_save_to_explicit_path_and_reject_odd_names(three, tmp_path):
+    assert Comparison.load(three.save(tmp_path / "sub" / "x.json")) == three
+    with pytest.raises(ValueError, match="name_or_path"):
+        three.save(tmp_path / "x.txt")
+
+
+def test_load_refuses_a_tampered_file(three):
+    path = three.save("three")
+    path.write_text(path.read_text().replace('"slow"', '"quick"'))
+    with pytest.raises(files.FileIntegrityError):
+        Comparison.load(path)
+
+
+def test_imports_do_not_pull_in_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import course_lib.measure, course_lib.machine, sys; print('tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=config.ROOT)
+    assert out.stdout.strip() == "False"
