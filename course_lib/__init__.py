@@ -1,11 +1,23 @@
 """course_lib: the tested helpers behind the Faster Image Generation notebooks.
 
 Modules, one concern each:
-    config   -- quick mode, project paths, seeds
-    data     -- MNIST from data/, checksum-verified, never downloaded
-    files    -- atomic writes and verified reads for files the course makes
-    measure  -- side-by-side speed comparisons (warm-up, interleaved rounds, medians)
-    machine  -- what this machine is, and its measured compute and bandwidth limits
+    config           quick mode, project paths, seeds
+    data             MNIST from data/, checksum-verified, never downloaded
+    files            atomic writes and verified reads for files the course makes
+    measure          side-by-side speed comparisons (warm-up, interleaved rounds, medians)
+    machine          what this machine is, and its measured compute and bandwidth limits
+    environment      notebook 00's environment check
+    pixels           notebook 00's first comparison: one pixel operation three ways
+    shapes           notebook 02: the seed's Pillow function, a correct drawer, synthetic data
+    shape_ladder     notebook 02: the same circles drawn by every rung of the speed ladder
+    mnist            notebook 03: validated MNIST splits and a switchable tf.data pipeline
+    models           notebook 03: the seed MLP, a fast MLP, the CNN, and their recipes
+    training         notebook 03: train a recipe, timing every epoch
+    training_ladder  notebook 03: time-to-accuracy comparisons of training recipes
+    evaluation       notebook 03: accuracy, confusion matrix, confident mistakes
+    model_store      trained models saved atomically, verified on load, keyed by recipe
+    distribute       data parallelism with tf.distribute
+    exercises        checkers for every notebook's exercises, solutions hidden until asked
 """
 
 __version__ = "0.1.0"

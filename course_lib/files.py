@@ -46,6 +46,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     tmp_hash = tmp.with_name(tmp.name + ".sha256")
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; course files are for everyone to read
         tmp_hash.write_text(f"{sha256_of(tmp)}  {path.name}\n")
         os.replace(tmp, path)
         os.replace(tmp_hash, sidecar(path))
