@@ -106,6 +106,8 @@ def train(recipe: Recipe, train_split: Split, test_split: Split | None = None, *
     epochs = recipe.epochs if epochs is None else epochs
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs: expected an integer >= 1, got {epochs!r}")
+    if stop_at_accuracy is not None and test_split is None:
+        raise ValueError("stop_at_accuracy: needs a test_split to measure the accuracy on")
     if pipeline and not use_tf_data:
         raise ValueError("pipeline: tf.data options need use_tf_data=True")
 

@@ -1,0 +1,159 @@
+"""Training and its clock: TrainResult arithmetic on hand-made results, one small real training,
+and the time-to-accuracy ladder."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from course_lib import config
+from course_lib.mnist import Split
+from course_lib.models import FAST_MLP_RECIPE, SEED_RECIPE
+from course_lib.training import TrainResult, train
+from course_lib.training_ladder import LadderResult, Rung, run_ladder
+
+SMALL_RECIPE = FAST_MLP_RECIPE.replace(batch_size=64)
+
+
+def made(epoch_s, test_accuracy, recipe=SEED_RECIPE, train_size=1000):
+    return TrainResult(recipe, None, list(epoch_s), list(test_accuracy), train_size=train_size)
+
+
+@pytest.fixture(scope="module")
+def splits():
+    from course_lib.mnist import load_splits
+
+    return load_splits(train_size=4000, test_size=2000)
+
+
+# --- TrainResult arithmetic ------------------------------------------------------------------
+
+@pytest.mark.parametrize("target, seconds", [(0.1, 5), (0.5, 5), (0.8, 7), (0.9, 10),
+                                             (0.95, 12), (0.96, None)])
+def test_time_to_accuracy_sums_epochs_until_the_target_is_first_reached(target, seconds):
+    result = made([5, 2, 3, 2], [0.5, 0.8, 0.9, 0.95])
+    assert result.time_to_accuracy(target) == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_first_epoch_tracing_is_reported_apart_from_steady_epochs():
+    result = made([5, 2, 3, 2], [0.5, 0.8, 0.9, 0.95])
+    assert (result.train_s, result.steady_epoch_s, result.tracing_s) == (12, 2, 3)
+    assert result.samples_per_s == 500 and result.final_accuracy == 0.95
+    summary = result.summary()
+    assert summary["epochs"] == 4 and summary["tracing_s"] == 3 and summary["batch"] == 32
+
+
+@pytest.mark.parametrize("epoch_s, steady, tracing", [([4], 4, 0), ([1, 2, 2], 2, 0),
+                                                      ([3, 1, 2], 1.5, 1.5)])
+def test_steady_epoch_and_tracing_edge_cases(epoch_s, steady, tracing):
+    result = made(epoch_s, [0.9] * len(epoch_s))
+    assert (result.steady_epoch_s, result.tracing_s) == (steady, tracing)
+
+
+# --- Real training ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("use_tf_data", [True, False])
+def test_small_training_learns_and_times_every_epoch(splits, use_tf_data):
+    train_split, test_split = splits
+    result = train(SMALL_RECIPE, train_split, test_split, epochs=2, use_tf_data=use_tf_data,
+                   verbose=0)
+    assert len(result.epoch_s) == len(result.test_accuracy) == 2
+    assert all(seconds > 0 for seconds in result.epoch_s)
+    assert result.final_accuracy > 0.85, result.test_accuracy
+    assert result.train_size == 4000 and len(result.history["loss"]) == 2
+    predicted = result.model.predict(test_split.x_float, verbose=0).argmax(axis=1)
+    assert np.mean(predicted == test_split.y) == pytest.approx(result.final_accuracy, abs=1e-3)
+
+
+def test_stop_at_accuracy_stops_once_reached(splits):
+    train_split, test_split = splits
+    result = train(SMALL_RECIPE, train_split.take(500), test_split.take(200), epochs=5,
+                   stop_at_accuracy=0.0, verbose=0)
+    assert len(result.epoch_s) == len(result.test_accuracy) == 1
+
+
+def test_training_without_a_test_split_only_times(splits):
+    result = train(SMALL_RECIPE, splits[0].take(256), epochs=1, verbose=0)
+    assert len(result.epoch_s) == 1 and result.test_accuracy == []
+    assert result.time_to_accuracy(0.1) is None
+
+
+BAD_IMAGES = Split(np.zeros((4, 28, 27), np.uint8), np.zeros(4, np.int64))
+
+
+@pytest.mark.parametrize("bad_train, bad_test, kwargs, message", [
+    (BAD_IMAGES, None, {}, r"train_split.x: expected shape \(n, 28, 28\)"),
+    (Split(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)), None, {},
+     "train_split.x: expected at least one image"),
+    (Split(np.zeros((4, 28, 28), np.uint8), np.full(4, 10)), None, {},
+     "labels: expected class ids"),
+    (None, BAD_IMAGES, {}, "test_split.x: expected shape"),
+    (None, None, {"epochs": 0}, "epochs: expected an integer >= 1, got 0"),
+    (None, None, {"use_tf_data": False, "pipeline": {"cache": False}},
+     "pipeline: tf.data options need use_tf_data=True"),
+])
+def test_train_rejects_bad_input_naming_the_argument(splits, bad_train, bad_test, kwargs,
+                                                      message):
+    train_split, test_split = (good if bad is None else bad
+                               for good, bad in zip(splits, (bad_train, bad_test)))
+    with pytest.raises(ValueError, match=message):
+        train(SMALL_RECIPE, train_split, test_split, **kwargs)
+
+
+# --- The ladder ------------------------------------------------------------------------------
+
+@pytest.fixture
+def ladder():
+    return LadderResult(0.9, {"seed": made([6, 4], [0.85, 0.92]),
+                              "fast": made([3, 1, 1], [0.8, 0.9, 0.95], FAST_MLP_RECIPE),
+                              "slow": made([1, 1], [0.5, 0.6])}, {"cpu_model": "test"})
+
+
+def test_ladder_compares_time_to_target(ladder):
+    assert ladder.time_to_target("fast") == 4 and ladder.time_to_target("slow") == math.inf
+    assert ladder.speedup("fast") == 2.5 and ladder.speedup("seed", baseline="fast") == 0.4
+    assert ladder.speedup("slow") == 0
+    frame = ladder.frame().set_index("rung")
+    assert frame.loc["fast", "epochs run"] == 3 and frame.loc["fast", "batch"] == 256
+    assert math.isnan(frame.loc["slow", "time to target (s)"])
+    assert "Time to 90.00% test accuracy" in ladder._repr_html_()
+
+
+def test_ladder_plot_and_save(ladder):
+    ax = ladder.plot()
+    assert [t.get_text() for t in ax.texts] == ["10.0 s", "4.0 s", "not reached"]
+    path = ladder.save("ladder_test")
+    assert path.parent == config.RESULTS_DIR
+    record = json.loads(path.read_text())
+    assert record["target"] == 0.9 and [r["rung"] for r in record["rows"]] == ["seed", "fast", "slow"]
+
+
+@pytest.mark.parametrize("rungs, target, message", [
+    ([], 0.9, "rungs: expected at least one rung"),
+    ([Rung("a", SEED_RECIPE)], 1.5, "target: expected an accuracy between 0 and 1"),
+    ([Rung("a", SEED_RECIPE), Rung("a", FAST_MLP_RECIPE)], 0.9, "rungs: names must be unique"),
+])
+def test_run_ladder_rejects_bad_arguments(splits, rungs, target, message):
+    with pytest.raises(ValueError, match=message):
+        run_ladder(rungs, *splits, target=target, max_epochs=1)
+
+
+def test_run_ladder_trains_every_rung_with_its_options(splits):
+    train_split, test_split = splits[0].take(500), splits[1].take(200)
+    rungs = [Rung("numpy", SMALL_RECIPE, {"use_tf_data": False}),
+             Rung("tf.data", SMALL_RECIPE, {"pipeline": {"cache": False}})]
+    result = run_ladder(rungs, train_split, test_split, target=0.01, max_epochs=3)
+    assert list(result.results) == ["numpy", "tf.data"]
+    assert all(len(r.epoch_s) == 1 for r in result.results.values())  # target met at once
+    assert set(result.frame()["rung"]) == {"numpy", "tf.data"}
+
+
+def test_stop_at_accuracy_needs_a_test_split():
+    from course_lib.mnist import load_splits
+    from course_lib.models import FAST_MLP_RECIPE
+    from course_lib.training import train
+
+    train_split, _ = load_splits(train_size=64)
+    with pytest.raises(ValueError, match="stop_at_accuracy: needs a test_split"):
+        train(FAST_MLP_RECIPE, train_split, stop_at_accuracy=0.9, verbose=0)
