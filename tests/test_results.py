@@ -1,0 +1,42 @@
+import nbformat
+
+from course_lib import config, files, results
+from course_lib.measure import compare
+
+
+def _notebook(path, *sources):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nbformat.write(notebook, path)
+
+
+def test_expected_results_come_from_the_notebooks_save_calls(tmp_path):
+    _notebook(tmp_path / "00_a.ipynb", 'cmp.save("00_first")\nx = 1', '# not code: .save("no")')
+    _notebook(tmp_path / "02_b.ipynb", "ladder.save('02_ladder'); other.save( \"02_more\" )")
+    assert results.expected_results(tmp_path) == {
+        "00_first": "00_a.ipynb", "02_ladder": "02_b.ipynb", "02_more": "02_b.ipynb"}
+
+
+def test_the_course_notebooks_declare_their_results():
+    expected = results.expected_results()
+    assert expected["00_first_comparison"] == "00_start_here.ipynb"
+    assert expected["03_training_ladder"] == "03_mnist_keras.ipynb"
+
+
+def test_found_missing_and_corrupted_results_are_told_apart(tmp_path, monkeypatch):
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    _notebook(notebooks / "00_a.ipynb", 'a.save("found")', 'b.save("missing")', 'c.save("broken")')
+    monkeypatch.setattr(config, "RESULTS_DIR", tmp_path / "results")
+    compare({"slow": lambda: sum(range(2000)), "fast": lambda: 1}, baseline="slow",
+            repeats=2, progress=False).save("found")
+    files.write_text_atomic(tmp_path / "results" / "broken.json", "{}")
+    (tmp_path / "results" / "broken.json").write_text('{"tampered": true}')
+
+    stored = {r.name: r for r in results.load_all(notebooks_dir=notebooks)}
+    assert stored["found"].found and not stored["missing"].found
+    assert stored["missing"].problem == "not saved yet"
+    assert "corrupted" in stored["broken"].problem
+    frame = results.summary_frame(list(stored.values()))
+    row = frame.set_index("result").loc["found"]
+    assert row["status"] == "found" and row["headline"].startswith("fastest: fast (")
+    assert row["notebook"] == "00_a.ipynb" and "cores" in row["machine"]
