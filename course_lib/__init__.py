@@ -16,6 +16,13 @@ Modules, one concern each:
     training_ladder  notebook 03: time-to-accuracy comparisons of training recipes
     evaluation       notebook 03: accuracy, confusion matrix, confident mistakes
     model_store      trained models saved atomically, verified on load, keyed by recipe
+    quantization     notebook 04: int8 by hand, the TF converter to LiteRT, Keras int8
+    pruning          notebook 04: magnitude pruning for Keras 3 with masks kept in training
+    distillation     notebook 04: a small student learning from the CNN
+    compression      notebook 04: one evaluation of any variant (size, accuracy, latency)
+    compression_report, compression_plots   notebook 04's variants, targets and charts
+    results          the results store read by the capstone
+    book             the rendered book (every notebook executed to HTML)
     distribute       data parallelism with tf.distribute
     exercises        checkers for every notebook's exercises, solutions hidden until asked
 """
