@@ -4,6 +4,7 @@
     python3 course.py lab     # create/refresh .venv if needed, open JupyterLab on notebooks/
     python3 course.py test    # the same set-up, then every test (notebooks included, quick mode)
     python3 course.py book    # execute every notebook into HTML pages in build/book (--quick)
+    python3 course.py slides  # the same as reveal.js slide decks in build/slides (--quick)
 
 Uses only the standard library, so it runs on a bare Python 3.10+ before anything is installed.
 A second run is quick: packages are reinstalled only when requirements*.txt or pyproject.toml
@@ -84,13 +85,14 @@ def test_command(python: Path, extra: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["lab", "test", "book", "setup"],
+    parser.add_argument("command", choices=["lab", "test", "book", "slides", "setup"],
                         help="lab: open the course; test: run every test; book: render every "
-                             "notebook to HTML in build/book; setup: install only")
+                             "notebook to HTML in build/book; slides: reveal.js decks in build/slides; "
+                             "setup: install only")
     parser.add_argument("--gpu", action="store_true",
                         help="install TensorFlow with its CUDA libraries (NVIDIA GPU, Linux)")
     parser.add_argument("--quick", action="store_true",
-                        help="lab, book: quick mode (smaller data, fewer epochs), e.g. for a lecture")
+                        help="lab, book, slides: quick mode (smaller data, fewer epochs), e.g. for a lecture")
     parser.add_argument("--port", type=int, default=8888, help="lab: the port (default 8888)")
     parser.add_argument("--no-browser", action="store_true", help="lab: do not open a browser")
     args, extra = parser.parse_known_args(argv)
@@ -105,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         env["COURSE_QUICK"] = "1"
         env.setdefault("MPLBACKEND", "Agg")
         return subprocess.call(test_command(python, extra), cwd=ROOT, env=env)
-    if args.command == "book":
-        quick = ["--quick"] if args.quick else []
-        return subprocess.call([str(python), "-m", "course_lib.book", *quick, *extra],
+    if args.command in ("book", "slides"):
+        flags = (["--quick"] if args.quick else []) + (["--slides"] if args.command == "slides" else [])
+        return subprocess.call([str(python), "-m", "course_lib.book", *flags, *extra],
                                cwd=ROOT, env=env)
     return subprocess.call(lab_command(python, port=args.port,
                                        open_browser=not args.no_browser), cwd=ROOT, env=env)

@@ -36,8 +36,21 @@ def test_a_failing_cell_stops_the_build_naming_notebook_and_cell(tmp_path):
     assert not (tmp_path / "out" / "index.html").exists()
 
 
+def test_slides_open_at_headings_and_render_as_reveal_decks(tmp_path):
+    path = _notebook(tmp_path / "05_s.ipynb", "print('hello')")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("### A detail\ntext"))
+    notebook.cells.append(nbformat.v4.new_markdown_cell("plain text"))
+    nbformat.write(notebook, path)
+    assert [book.slide_type(cell) for cell in notebook.cells] == ["slide", "-", "subslide", "-"]
+    pages = book.build(tmp_path / "out", quick=True, notebooks=[path], slides=True)
+    deck = (tmp_path / "out" / "05_s.slides.html").read_text()
+    assert pages[0].page == "05_s.slides.html" and "reveal" in deck and "hello" in deck
+    assert 'href="05_s.slides.html"' in (tmp_path / "out" / "index.html").read_text()
+
+
 def test_the_command_reports_a_failed_build(monkeypatch, capsys):
-    def fail(out, quick, notebooks=None):
+    def fail(out, quick, notebooks=None, slides=False):
         raise book.BookError("03_x.ipynb: cell 4 ('train()') failed: boom")
 
     monkeypatch.setattr(book, "build", fail)

@@ -32,3 +32,13 @@ def test_a_second_run_skips_pip_when_nothing_changed(tmp_path, monkeypatch):
 
 def test_test_command_runs_pytest_in_the_venv():
     assert course.test_command("py", ["-x"]) == ["py", "-m", "pytest", "-x"]
+
+
+def test_book_and_slides_commands_run_the_book_module(monkeypatch):
+    calls = []
+    monkeypatch.setattr(course, "ensure_environment", lambda gpu=False: "py")
+    monkeypatch.setattr(course.subprocess, "call", lambda command, **kw: calls.append(command) or 0)
+    assert course.main(["book", "--quick"]) == 0
+    assert course.main(["slides"]) == 0
+    assert calls == [["py", "-m", "course_lib.book", "--quick"],
+                     ["py", "-m", "course_lib.book", "--slides"]]
