@@ -8,6 +8,8 @@ Modules, one concern each:
     machine          what this machine is, and its measured compute and bandwidth limits
     environment      notebook 00's environment check
     pixels           notebook 00's first comparison: one pixel operation three ways
+    qa, quiz         notebook 01: the bilingual question bank, flash cards, the terminal quiz
+    decode_demo      notebook 01: small live experiments behind the interview answers
     shapes           notebook 02: the seed's Pillow function, a correct drawer, synthetic data
     shape_ladder     notebook 02: the same circles drawn by every rung of the speed ladder
     mnist            notebook 03: validated MNIST splits and a switchable tf.data pipeline

@@ -1,0 +1,285 @@
+"""The question bank: it validates, it is bilingual, its evidence links resolve, and a malformed
+entry is reported with its id and field. Rendering, selection and the flash cards too."""
+
+import copy
+import json
+import re
+
+import pytest
+import yaml
+
+from course_lib import config, qa
+
+BANK = qa.load_bank()
+RAW = yaml.safe_load(qa.BANK_PATH.read_text(encoding="utf-8"))
+SEED_IDS = {"seed-what-is-llm", "seed-why-slow", "seed-how-to-speed-up", "seed-where-it-matters"}
+EVIDENCE_NOTEBOOKS = {"00_start_here.ipynb", "01_interview_qa.ipynb", "02_drawing_shapes.ipynb",
+                      "03_mnist_keras.ipynb", "04_model_compression.ipynb"}
+
+
+def _texts(question):
+    """Every bilingual text of a question, named."""
+    yield "question", question.question
+    yield "answer", question.answer
+    for i, weak in enumerate(question.weak_answers):
+        yield f"weak_answers[{i}].answer", weak.answer
+        yield f"weak_answers[{i}].why", weak.why
+    if question.article_says is not None:
+        yield "article_says", question.article_says
+    for i, point in enumerate(question.critique):
+        yield f"critique[{i}]", point
+
+
+def test_the_bank_has_at_least_30_questions_with_unique_ids():
+    ids = [q.id for q in BANK]
+    assert len(ids) >= 30
+    assert len(set(ids)) == len(ids)
+    assert len(RAW["questions"]) == len(ids), "every entry in the file became a question"
+
+
+@pytest.mark.parametrize("question", BANK.questions, ids=lambda q: q.id)
+def test_every_text_is_in_english_and_chinese(question):
+    for name, text in _texts(question):
+        assert text.en.strip() and not re.search(r"[\u4e00-\u9fff]", text.en), name
+        assert re.search(r"[\u4e00-\u9fff]", text.zh), f"{name}: no Chinese in {text.zh!r}"
+    assert question.weak_answers and question.evidence
+
+
+def test_the_four_seed_questions_carry_the_article_and_a_critique():
+    seeds = {q.id: q for q in BANK if q.is_seed}
+    assert set(seeds) == SEED_IDS
+    for question in seeds.values():
+        assert qa.SEED_TOPIC in question.topics
+        assert len(question.critique) >= 3, question.id
+        assert question.article_says.en and question.article_says.zh
+
+
+@pytest.mark.parametrize("claim, words", [
+    ("RNN/LSTM are not today's architecture", ("RNN", "Transformer")),
+    ("reading files is not the bottleneck", ("reading", "not the bottleneck")),
+    ("one token per forward pass", ("one token per forward pass",)),
+    ("hundreds to thousands of tokens", ("hundreds to thousands",)),
+    ("decoding is bandwidth-bound", ("bandwidth",)),
+    ("diffusion takes many steps", ("denoising steps",)),
+])
+def test_the_seed_critiques_name_what_the_article_gets_wrong(claim, words):
+    critiques = " ".join(point.en for q in BANK if q.is_seed for point in q.critique)
+    assert all(word.lower() in critiques.lower() for word in words), claim
+
+
+@pytest.mark.parametrize("subject", [
+    "tokens per", "KV cache", "batch", "quantiz", "int8", "prun", "distil", "roofline",
+    "bandwidth", "input pipeline", "XLA", "mixed precision", "data parallel", "MaskGIT",
+    "diffusion", "speculative", "VR", "60 fps", "Keras",
+])
+def test_the_bank_covers_every_subject_of_the_issue(subject):
+    assert any(subject.lower() in (q.question.en + q.answer.en).lower() for q in BANK), subject
+
+
+def test_every_topic_is_used():
+    assert all(count > 0 for count in BANK.topic_counts().values()), BANK.topic_counts()
+
+
+def test_every_evidence_link_resolves_to_an_existing_heading():
+    assert BANK.evidence_problems() == []
+    used = {link.notebook for q in BANK for link in q.evidence}
+    assert used <= EVIDENCE_NOTEBOOKS, used - EVIDENCE_NOTEBOOKS
+
+
+def test_a_broken_evidence_link_is_named(tmp_path):
+    notebook = tmp_path / "01_demo.ipynb"
+    notebook.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": ["# 01 — Demo\n", "## Real heading\n"]},
+        {"cell_type": "markdown", "source": ["```python\n", "# not a heading\n", "```\n"]},
+        {"cell_type": "code", "source": ["## nor this\n"]},
+    ]}), encoding="utf-8")
+    assert qa.notebook_headings(notebook) == {"01 — Demo", "Real heading"}
+    assert qa.Evidence("01_demo.ipynb", "Real heading").problem(tmp_path) is None
+    assert "no heading 'Gone'" in qa.Evidence("01_demo.ipynb", "Gone").problem(tmp_path)
+    assert "does not exist" in qa.Evidence("09_none.ipynb", "Real heading").problem(tmp_path)
+    assert "not a heading" in qa.Evidence("01_demo.ipynb", "not a heading").problem(tmp_path)
+
+
+def _entry(raw, question_id):
+    return next(entry for entry in raw["questions"] if entry["id"] == question_id)
+
+
+def _set(raw, question_id, field, value):
+    _entry(raw, question_id)[field] = value
+
+
+def _drop(raw, question_id, field):
+    del _entry(raw, question_id)[field]
+
+
+MALFORMED = [  # (what is wrong, change to the good bank, words the error must contain)
+    ("missing Chinese answer", lambda r: _entry(r, "kv-cache")["answer"].pop("zh"),
+     ["question 'kv-cache'", "'answer'", "both languages"]),
+    ("English in the Chinese field", lambda r: _entry(r, "kv-cache")["answer"].update(zh="cache"),
+     ["question 'kv-cache'", "'answer.zh'", "Chinese"]),
+    ("empty question text", lambda r: _entry(r, "maskgit")["question"].update(en="  "),
+     ["question 'maskgit'", "'question.en'", "non-empty"]),
+    ("unknown topic", lambda r: _set(r, "pruning", "topics", ["compression", "sparsity"]),
+     ["question 'pruning'", "'topics'", "unknown topic 'sparsity'"]),
+    ("bad difficulty", lambda r: _set(r, "roofline", "difficulty", "expert"),
+     ["question 'roofline'", "'difficulty'", "expert"]),
+    ("duplicate id", lambda r: _set(r, "batching", "id", "kv-cache"),
+     ["question 'kv-cache'", "'id'", "duplicate"]),
+    ("misspelt field", lambda r: _entry(r, "batching").update(anwser={"en": "x", "zh": "中"}),
+     ["question 'batching'", "'anwser'", "unknown field"]),
+    ("missing field", lambda r: _drop(r, "batching", "evidence"),
+     ["question 'batching'", "'evidence'", "missing"]),
+    ("no weak answers", lambda r: _set(r, "batching", "weak_answers", []),
+     ["question 'batching'", "'weak_answers'", "non-empty list"]),
+    ("weak answer without why", lambda r: _entry(r, "batching")["weak_answers"][0].pop("why"),
+     ["question 'batching'", "'weak_answers[0]'"]),
+    ("heading with #s", lambda r: _entry(r, "kv-cache")["evidence"][0].update(heading="### X"),
+     ["question 'kv-cache'", "'evidence[0].heading'", "without the #s"]),
+    ("notebook not a file name", lambda r: _entry(r, "kv-cache")["evidence"][0].update(
+        notebook="notebooks/01.ipynb"), ["question 'kv-cache'", "'evidence[0].notebook'"]),
+    ("seed question without critique", lambda r: _drop(r, "seed-why-slow", "critique"),
+     ["question 'seed-why-slow'", "'critique'", "missing"]),
+    ("article summary on a non-seed question", lambda r: _set(
+        r, "kv-cache", "article_says", {"en": "x", "zh": "中"}),
+     ["question 'kv-cache'", "'article_says'", "only questions tagged 'article'"]),
+    ("entry without an id", lambda r: _drop(r, "roofline", "id"), ["'id'", "None"]),
+    ("topic tag that is not a tag", lambda r: r["topics"].update({"Bad Tag": {"en": "x",
+                                                                              "zh": "中"}}),
+     ["top level", "'topics.Bad Tag'"]),
+]
+
+
+@pytest.mark.parametrize("what, change, words", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_a_malformed_entry_is_reported_with_its_id_and_field(tmp_path, what, change, words):
+    raw = copy.deepcopy(RAW)
+    change(raw)
+    path = tmp_path / "questions.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(qa.BankError) as caught:
+        qa.load_bank(path)
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{what}: {word!r} not in\n{message}"
+
+
+def test_an_entry_without_an_id_is_named_by_its_position(tmp_path):
+    raw = copy.deepcopy(RAW)
+    position = next(i for i, e in enumerate(raw["questions"], 1) if e["id"] == "roofline")
+    _drop(raw, "roofline", "id")
+    with pytest.raises(qa.BankError, match=rf"question #{position}: field 'id'"):
+        qa.parse_bank(raw)
+
+
+def test_every_problem_is_reported_at_once():
+    raw = copy.deepcopy(RAW)
+    _set(raw, "roofline", "difficulty", "expert")
+    _entry(raw, "maskgit")["answer"].pop("en")
+    with pytest.raises(qa.BankError) as caught:
+        qa.parse_bank(raw)
+    assert len(caught.value.problems) == 2
+    assert "'roofline'" in caught.value.problems[0] and "'maskgit'" in caught.value.problems[1]
+
+
+def test_a_file_that_is_not_yaml_or_not_a_bank_is_refused(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("questions: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(qa.BankError, match="not valid YAML"):
+        qa.load_bank(broken)
+    with pytest.raises(qa.BankError, match="expected the keys 'topics' and 'questions'"):
+        qa.parse_bank({"questions": []})
+
+
+def test_select_filters_and_orders_by_seed():
+    hard = BANK.select(difficulty="hard")
+    assert hard and all(q.difficulty == "hard" for q in hard)
+    decoding = BANK.select(topic="decoding", count=4, seed=5)
+    assert len(decoding) == 4 and all("decoding" in q.topics for q in decoding)
+    assert BANK.select(count=10, seed=5) == BANK.select(count=10, seed=5)
+    assert [q.id for q in BANK.select(seed=1)] != [q.id for q in BANK.select(seed=2)]
+    assert sorted(q.id for q in BANK.select(seed=3)) == sorted(q.id for q in BANK)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"topic": "nope"}, "unknown topic 'nope'; known topics: article"),
+    ({"difficulty": "expert"}, "difficulty: expected one of easy, medium, hard"),
+    ({"count": 0}, "count: expected a whole number of 1 or more, got 0"),
+    ({"count": -2}, "got -2"),
+    ({"count": "3"}, "got '3'"),
+])
+def test_select_refuses_bad_options(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        BANK.select(**kwargs)
+
+
+@pytest.mark.parametrize("lang", qa.LANGS)
+def test_render_shows_one_language_as_text_and_html(lang):
+    question = BANK.get("seed-why-slow")
+    card = qa.render(question, lang)
+    text, page = " ".join(str(card).split()), card._repr_html_()  # undo the wrapping
+    for part in (question.question, question.answer, question.article_says,
+                 question.critique[0], question.weak_answers[0].why):
+        assert part.get(lang)[:40] in text
+    other = "en" if lang == "zh" else "zh"
+    assert question.answer.get(other)[:40] not in text
+    assert qa.UI[lang]["article"] in text and qa.UI[lang]["critique"] in text
+    assert 'href="01_interview_qa.ipynb#Tokens-per-image"' in page
+    assert "<script" not in page
+
+
+def test_render_hides_the_answer_until_revealed():
+    question = BANK.get("kv-cache")
+    hidden = qa.render(question, "en", reveal=False)
+    assert question.question.en[:30] in str(hidden)
+    assert question.answer.en[:30] not in str(hidden) + hidden._repr_html_()
+    assert qa.UI["en"]["hidden"] in str(hidden)
+    assert repr(hidden) == "Card('kv-cache', lang='en', reveal=False)"
+    with pytest.raises(ValueError, match="lang: expected one of en, zh"):
+        qa.render(question, "fr")
+
+
+def test_html_is_escaped():
+    question = BANK.get("kv-cache")
+    tricky = qa.Question(**{**question.__dict__,
+                            "question": qa.Text("Is <b> & <script> safe?", "安全吗 <b>？")})
+    page = qa.render(tricky)._repr_html_()
+    assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+def test_flash_cards_reveal_mark_and_score():
+    questions = BANK.select(topic="article", count=3, seed=0)
+    cards = qa.flash_cards(questions, lang="zh")
+    assert cards.right_button.disabled and not cards.reveal_button.disabled
+    assert questions[0].answer.zh[:20] not in cards.card.value
+    cards.right_button.click()  # marking before revealing does nothing
+    assert cards.score.asked == 0
+    cards.reveal_button.click()
+    assert questions[0].answer.zh[:20] in cards.card.value
+    cards.right_button.click()
+    cards.reveal_button.click()
+    cards.wrong_button.click()
+    assert (cards.score.asked, cards.score.right, cards.index) == (2, 1, 2)
+    assert "3/3" in cards.status.value and "得分：1/2（50%）" in cards.status.value
+    cards.reveal()
+    cards.mark(True)
+    assert cards.done and cards.reveal_button.disabled and cards.right_button.disabled
+    assert qa.UI["zh"]["done"] in cards.card.value and questions[1].id in cards.card.value
+    cards.mark(False)  # after the last card: nothing changes
+    assert cards.score.summary("en") == "Score: 2/3 (67%)"
+    with pytest.raises(ValueError, match="at least one question"):
+        qa.flash_cards([])
+
+
+def test_score_lists_what_to_review():
+    score = qa.Score()
+    assert score.summary() == "Score: 0/0"
+    score.mark(BANK.get("kv-cache"), False)
+    score.mark(BANK.get("batching"), True)
+    assert score.summary("zh") == "得分：1/2（50%）"
+    (line,) = score.review("en")
+    assert line.startswith("kv-cache: ") and "01_interview_qa.ipynb § KV cache" in line
+
+
+def test_the_notebook_folder_is_where_evidence_is_looked_up():
+    assert (config.NOTEBOOKS_DIR / "03_mnist_keras.ipynb").is_file()
+    assert "The input pipeline on its own" in qa.notebook_headings(
+        config.NOTEBOOKS_DIR / "03_mnist_keras.ipynb")
