@@ -6,9 +6,9 @@ it (the rest goes to rendering, physics, the game itself), so ``fits`` takes tha
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,12 @@ def plot_budgets(options: list[Option], budgets=BUDGETS, share: float = 1.0, ax=
     return ax
 
 
-def options_from_comparison(comparison: Mapping, batch_comparison: Mapping | None = None
-                            ) -> list[Option]:
-    """Options from saved comparisons (dicts as ``Comparison.save`` writes them): latency from a
-    batch-1 comparison, throughput from a batched one when given (else from the same)."""
+def options_from_comparison(comparison, batch_comparison=None) -> list[Option]:
+    """Options from comparisons (``Comparison`` objects, or dicts as ``Comparison.save`` writes
+    them): latency from a batch-1 comparison, throughput from a batched one when given."""
+    comparison, batch_comparison = (
+        dataclasses.asdict(c) if dataclasses.is_dataclass(c) else c
+        for c in (comparison, batch_comparison))
     bulk = {row["name"]: row["throughput"] for row in (batch_comparison or comparison)["rows"]}
     return [Option(row["name"], row["median_s"] / comparison["work"] * 1000,
                    bulk.get(row["name"], row["throughput"]))

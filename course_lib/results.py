@@ -101,3 +101,30 @@ def _machine_line(machine: dict | None) -> str:
     from .machine import describe
 
     return describe(machine)
+
+
+def comparisons_from(stored: list[StoredResult], notebook: str) -> list[dict]:
+    """The saved ``compare`` results (found) that ``notebook`` made, in save order."""
+    return [r.data for r in stored if r.found and r.notebook == notebook
+            and r.data.get("rows") and "median_s" in r.data["rows"][0]]
+
+
+def plot_headlines(stored: list[StoredResult], ax=None):
+    """The best measured speedup of every saved comparison, one bar each (log scale)."""
+    import matplotlib.pyplot as plt
+
+    found = [(r.name, max(row["speedup"] for row in r.data["rows"]))
+             for r in stored if r.found and r.data.get("rows") and "median_s" in r.data["rows"][0]]
+    ax = ax or plt.subplots(figsize=(8, 1.2 + 0.4 * max(1, len(found))))[1]
+    if not found:
+        ax.text(0.5, 0.5, "no comparisons saved yet: run notebooks 00-05 first",
+                ha="center", va="center", transform=ax.transAxes)
+        return ax
+    bars = ax.barh([name for name, _ in found], [speedup for _, speedup in found], color="C0")
+    ax.bar_label(bars, labels=[f"{speedup:,.1f}x" for _, speedup in found], padding=3)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.margins(x=0.2)
+    ax.set(xlabel="best speedup over that comparison's baseline (log scale)",
+           title="Every speed-up measured in this course, on this machine")
+    return ax

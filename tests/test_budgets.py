@@ -45,3 +45,13 @@ def test_table_and_options_from_saved_comparisons():
     assert table.loc["slow", "web request"] == "yes"
     ax = budgets.plot_budgets(options)
     assert len(ax.patches) == 2
+
+
+def test_options_from_live_comparison_objects():
+    from course_lib.measure import compare
+
+    one = compare({"a": lambda: sum(range(100))}, work=1, unit="images", repeats=2,
+                  progress=False)
+    options = budgets.options_from_comparison(one)
+    assert options[0].name == "a"
+    assert options[0].latency_ms == pytest.approx(one.row("a").median_s * 1000)
