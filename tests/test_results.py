@@ -40,3 +40,16 @@ def test_found_missing_and_corrupted_results_are_told_apart(tmp_path, monkeypatc
     row = frame.set_index("result").loc["found"]
     assert row["status"] == "found" and row["headline"].startswith("fastest: fast (")
     assert row["notebook"] == "00_a.ipynb" and "cores" in row["machine"]
+
+
+def test_headlines_chart_and_comparisons_per_notebook(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "RESULTS_DIR", tmp_path)
+    compare({"base": lambda: sum(range(3000)), "quick": lambda: 1}, repeats=2,
+            progress=False).save("05_x")
+    stored = [results.StoredResult("05_x", "05_n.ipynb", results.load_result("05_x")),
+              results.StoredResult("05_y", "05_n.ipynb", None, "not saved yet")]
+    assert [c["title"] for c in results.comparisons_from(stored, "05_n.ipynb")] == ["base vs quick"]
+    assert results.comparisons_from(stored, "04_n.ipynb") == []
+    ax = results.plot_headlines(stored)
+    assert len(ax.patches) == 1
+    assert len(results.plot_headlines([]).patches) == 0
