@@ -23,6 +23,11 @@ Modules, one concern each:
     distillation     notebook 04: a small student learning from the CNN
     compression      notebook 04: one evaluation of any variant (size, accuracy, latency)
     compression_report, compression_plots   notebook 04's variants, targets and charts
+    image_tokens     notebook 05: 4x4 patches to k-means codebook tokens and back
+    tiny_gpt         notebook 05: the class-conditional tiny GPT with a fixed-shape KV cache
+    samplers         notebook 05: the sampler ladder, from predict() per token to one XLA loop
+    generation_quality  notebook 05: classifier agreement, confidence and diversity of samples
+    budgets          notebook 06: latency budgets, cost per 1,000 images
     results          the results store read by the capstone
     book             the rendered book (every notebook executed to HTML)
     distribute       data parallelism with tf.distribute
