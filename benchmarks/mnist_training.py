@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     print(f"Machine: {describe()}")
     print(f"Load average at start: {load:.1f} on {os.cpu_count()} cores"
-          + (" (the machine is busy: times may be noisy)" if load > 0.5 else ""))
+          + (" (the machine is busy: times may be noisy)"
+             if load > 0.5 * (os.cpu_count() or 1) else ""))
     print(f"seed: {SEED_RECIPE}, NumPy arrays\nfast: {FAST_MLP_RECIPE}, tf.data\n")
     # Warm-up, untimed: TensorFlow's one-time start-up costs would otherwise land on the seed.
     for recipe, use_tf_data in ((SEED_RECIPE, False), (FAST_MLP_RECIPE, True)):
