@@ -10,6 +10,8 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+import keras
+
 from .mnist import Split, make_dataset, validate
 from .models import Recipe
 
@@ -63,31 +65,25 @@ class TrainResult:
                 "test_accuracy": self.final_accuracy}
 
 
-class _EpochClock:
-    """A Keras callback that times epochs and evaluates between them, off the clock."""
+class _EpochClock(keras.callbacks.Callback):
+    """Times every epoch and evaluates between them, off the clock."""
 
-    def __new__(cls, *args, **kwargs):
-        import keras
+    def __init__(self, test_data, stop_at):
+        super().__init__()
+        self.test_data, self.stop_at = test_data, stop_at
+        self.epoch_s, self.test_accuracy = [], []
 
-        class EpochClock(keras.callbacks.Callback):
-            def __init__(self, test_data, stop_at):
-                super().__init__()
-                self.test_data, self.stop_at = test_data, stop_at
-                self.epoch_s, self.test_accuracy = [], []
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
 
-            def on_epoch_begin(self, epoch, logs=None):
-                self.started = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                self.epoch_s.append(time.perf_counter() - self.started)
-                if self.test_data is None:
-                    return
-                _, accuracy = self.model.evaluate(self.test_data, verbose=0)
-                self.test_accuracy.append(float(accuracy))
-                if self.stop_at is not None and accuracy >= self.stop_at:
-                    self.model.stop_training = True
-
-        return EpochClock(*args, **kwargs)
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_s.append(time.perf_counter() - self.started)
+        if self.test_data is None:
+            return
+        _, accuracy = self.model.evaluate(self.test_data, verbose=0)
+        self.test_accuracy.append(float(accuracy))
+        if self.stop_at is not None and accuracy >= self.stop_at:
+            self.model.stop_training = True
 
 
 def train(recipe: Recipe, train_split: Split, test_split: Split | None = None, *,
