@@ -27,6 +27,7 @@ Modules, one concern each:
     tiny_gpt         notebook 05: the class-conditional tiny GPT with a fixed-shape KV cache
     samplers         notebook 05: the sampler ladder, from predict() per token to one XLA loop
     generation_quality  notebook 05: classifier agreement, confidence and diversity of samples
+    one_shot         notebook 05: a conditional VAE, one decoder pass per digit
     budgets          notebook 06: latency budgets, cost per 1,000 images
     results          the results store read by the capstone
     book             the rendered book (every notebook executed to HTML)

@@ -3,9 +3,9 @@
 Each piece backs one claim of the interview answers with a measurement on this machine:
 
 * ``tokens_per_image`` — how long the sequence is that an image becomes;
-* ``build_decoder`` — a small Keras decoder-only Transformer, untrained (only its cost matters
-  here), with ``generate_sequential`` (one forward pass per token) and ``generate_maskgit`` (a
-  few passes, many tokens each);
+* ``build_decoder`` — notebook 05's Transformer (``tiny_gpt.DigitGPT``), small and untrained
+  (only its cost matters here), causal for a GPT or bidirectional for MaskGIT; notebook 01
+  samples it with notebook 05's samplers (one pass per token, or a few passes in all);
 * ``ToyAttention`` — one attention layer in NumPy, decoded with and without a KV cache: the
   same tokens, far less work, paid for in memory;
 * ``layer_candidates`` and ``layer_per_token`` — one weight matrix applied at several batch
@@ -13,8 +13,8 @@ Each piece backs one claim of the interview answers with a measurement on this m
 * ``speculative_sample`` — the accept/reject rule that keeps the target model's distribution;
 * ``budget_table`` — the time per image of each scenario against latency budgets.
 
-Keras and TensorFlow are imported only inside ``build_decoder`` and ``compiled_forward``, so
-the NumPy parts (and the exercise checker that uses ``tokens_per_image``) import quickly.
+TensorFlow is imported only inside ``build_decoder`` and ``compiled_forward``, so the NumPy
+parts (and the exercise checker that uses ``tokens_per_image``) import quickly.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    import keras
     import pandas as pd
 
     from .measure import Comparison
+    from .tiny_gpt import DigitGPT, GPTConfig
 
 # A model call: int32 tokens (batch, length) -> logits (batch, length, vocab).
 Forward = Callable[[np.ndarray], Any]
@@ -61,7 +61,7 @@ def token_table(sides: Sequence[int], patches: Sequence[int]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class DecoderConfig:
-    """Shape of the demo Transformer: ``length`` tokens per image, ids 0..vocab-1 (+1 mask id)."""
+    """Shape of the demo Transformer: ``length`` tokens per image, ids 0..vocab-1."""
 
     vocab: int = 512
     length: int = 64
@@ -69,45 +69,41 @@ class DecoderConfig:
     heads: int = 4
     depth: int = 2
 
-    @property
-    def mask_id(self) -> int:
-        """The extra input id MaskGIT uses for 'not decided yet'."""
-        return self.vocab
+    def spec(self, causal: bool = True) -> GPTConfig:
+        """The same shape as notebook 05's model configuration (no dropout: nothing trains)."""
+        from .tiny_gpt import GPTConfig
+
+        return GPTConfig(codes=self.vocab, length=self.length, width=self.width,
+                         depth=self.depth, heads=self.heads, dropout=0.0, causal=causal)
 
 
-def build_decoder(config: DecoderConfig, causal: bool = True, seed: int = 0) -> keras.Model:
-    """A pre-norm Transformer: embeddings, ``depth`` attention + MLP blocks, logits per position.
+def build_decoder(config: DecoderConfig, causal: bool = True, seed: int = 0) -> DigitGPT:
+    """Notebook 05's pre-norm Transformer at the demo's shape, with random weights.
 
     ``causal=True`` is a GPT-style decoder (position t sees positions <= t); ``causal=False`` is
-    MaskGIT's bidirectional one. Both have the same weights' shapes and the same cost per pass.
-    """
-    import keras
-    from keras import layers, ops
+    MaskGIT's bidirectional one. Both cost about the same per pass."""
+    from .tiny_gpt import build
 
-    keras.utils.set_random_seed(seed)
-    tokens = keras.Input((config.length,), dtype="int32", name="tokens")
-    positions = layers.Lambda(
-        lambda t: ops.zeros_like(t) + ops.arange(config.length, dtype="int32"),
-        output_shape=(config.length,), name="positions")(tokens)
-    x = (layers.Embedding(config.vocab + 1, config.width, name="token_embedding")(tokens)
-         + layers.Embedding(config.length, config.width, name="position_embedding")(positions))
-    for i in range(config.depth):
-        h = layers.LayerNormalization(name=f"block{i}_norm1")(x)
-        h = layers.MultiHeadAttention(config.heads, config.width // config.heads,
-                                      name=f"block{i}_attention")(h, h, use_causal_mask=causal)
-        x = x + h
-        h = layers.LayerNormalization(name=f"block{i}_norm2")(x)
-        h = layers.Dense(4 * config.width, activation="gelu", name=f"block{i}_mlp_in")(h)
-        x = x + layers.Dense(config.width, name=f"block{i}_mlp_out")(h)
-    logits = layers.Dense(config.vocab, name="logits")(layers.LayerNormalization()(x))
-    return keras.Model(tokens, logits, name="causal_decoder" if causal else "maskgit_decoder")
+    return build(config.spec(causal), seed=seed)
 
 
-def compiled_forward(model: keras.Model) -> Forward:
-    """The model as one traced graph: every call has the same shape, so it traces only once."""
+def compiled_forward(model: DigitGPT) -> Forward:
+    """tokens (batch, length) -> logits (batch, length, vocab), as one XLA-compiled graph (as
+    notebook 05's samplers are, so timings compare like with like): every call has the same
+    shape, so it traces only once. A bidirectional model also reads a class token
+    first (class 0 here), as notebook 05's MaskGIT does."""
     import tensorflow as tf
 
-    return tf.function(lambda tokens: model(tokens, training=False))
+    if model.spec.causal:
+        return tf.function(lambda tokens: model(tokens, training=False), jit_compile=True)
+    first = model.spec.codes  # class 0's token id
+
+    def forward(tokens):
+        tokens = tf.convert_to_tensor(tokens, tf.int32)
+        return model(tf.concat([tf.fill([tf.shape(tokens)[0], 1], first), tokens], axis=1),
+                     training=False)
+
+    return tf.function(forward, jit_compile=True)
 
 
 def causal_leak(forward: Forward, tokens: np.ndarray, position: int,
@@ -121,50 +117,6 @@ def causal_leak(forward: Forward, tokens: np.ndarray, position: int,
     changed[:, position] = (changed[:, position] + 1) % vocab
     delta = np.abs(np.asarray(forward(changed)) - np.asarray(forward(tokens)))
     return float(delta[:, :position].max(initial=0.0)), float(delta[:, position:].max())
-
-
-def generate_sequential(forward: Forward, config: DecoderConfig, batch: int = 1,
-                        start: int = 0) -> np.ndarray:
-    """Greedy raster-order decoding: ``config.length`` tokens, one forward pass for each.
-
-    No KV cache: every pass runs the whole fixed-length window (the causal mask hides the
-    positions not generated yet), so each step costs one full forward pass.
-    """
-    window = np.full((batch, config.length), start, np.int32)  # [start, t0, t1, ...] shifted
-    out = np.empty((batch, config.length), np.int32)
-    for t in range(config.length):
-        logits = np.asarray(forward(window))
-        out[:, t] = logits[:, t].argmax(-1)
-        if t + 1 < config.length:
-            window[:, t + 1] = out[:, t]
-    return out
-
-
-def maskgit_schedule(length: int, steps: int) -> list[int]:
-    """Tokens still masked after each step, by MaskGIT's cosine schedule; ends at 0."""
-    if not 1 <= steps <= length:
-        raise ValueError(f"steps: expected 1..{length}, got {steps}")
-    left, schedule = length, []
-    for step in range(1, steps + 1):
-        left = min(left - 1, math.floor(length * math.cos(math.pi / 2 * step / steps)))
-        schedule.append(max(left, 0))
-    return schedule
-
-
-def generate_maskgit(forward: Forward, config: DecoderConfig, steps: int,
-                     batch: int = 1) -> np.ndarray:
-    """MaskGIT-style parallel decoding: start all masked; each pass predicts every masked token
-    and keeps the most confident, leaving ``maskgit_schedule`` many masked for the next pass."""
-    tokens = np.full((batch, config.length), config.mask_id, np.int32)
-    rows = np.arange(batch)[:, None]
-    for left in maskgit_schedule(config.length, steps):
-        logits = np.asarray(forward(tokens))
-        masked = tokens == config.mask_id
-        guess, confidence = logits.argmax(-1), logits.max(-1)
-        confidence = np.where(masked, confidence, np.inf)  # decided tokens stay decided
-        tokens = np.where(masked, guess, tokens).astype(np.int32)
-        tokens[rows, np.argsort(confidence, axis=1)[:, :left]] = config.mask_id
-    return tokens
 
 
 @dataclass

@@ -10,8 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import io
+import json
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, TypeVar
+
+import numpy as np
+
+Loaded = TypeVar("Loaded")
 
 
 class FileIntegrityError(RuntimeError):
@@ -80,3 +86,33 @@ def verify(path: str | os.PathLike) -> Path:
                                  f"{expected[:12]}... from {hash_file.name}); delete it and "
                                  "make it again")
     return path
+
+
+def write_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
+                 card: Mapping | None = None) -> Path:
+    """Arrays in one compressed .npz (atomic, with sha256), and a JSON card beside it if given."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    path = write_bytes_atomic(path, buffer.getvalue())
+    if card is not None:
+        write_text_atomic(Path(path).with_suffix(".json"), json.dumps(card, indent=2) + "\n")
+    return path
+
+
+def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of an .npz written by ``write_arrays``, its hash checked first."""
+    with np.load(verify(path)) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def load_shipped(load: Callable[[Path], Loaded], path: str | os.PathLike,
+                 script: str) -> Loaded:
+    """``load(path)`` for a model shipped in ``data/``: if it is missing or corrupted, the
+    error says how to restore it from git or remake it with ``script``."""
+    try:
+        return load(Path(path))
+    except FileIntegrityError as error:
+        shipped = f"data/{Path(path).name}"
+        raise FileIntegrityError(
+            f"{error}. Restore it with `git checkout -- {shipped} {shipped}.sha256`, "
+            f"or remake it with `python {script}`.") from error

@@ -16,7 +16,7 @@ import numpy as np
 
 from .image_tokens import Tokenizer
 from .samplers import sample_cached_xla
-from .tiny_gpt import NUM_CLASSES, DigitGPT
+from .tiny_gpt import NUM_CLASSES
 
 
 @dataclass(frozen=True)
@@ -47,17 +47,19 @@ class Quality:
                 + ("" if np.isnan(self.seconds) else f"; {self.seconds:.1f} s"))
 
 
-def generate(model: DigitGPT, tokenizer: Tokenizer, per_class: int, *, temperature: float = 1.0,
-             top_k: int | None = None, seed: int = 0, batch: int = 100,
-             sampler: Callable[..., np.ndarray] = sample_cached_xla
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """``per_class`` images of every digit, in batches: (images (n, 28, 28), labels (n,))."""
+def generate(model, tokenizer: Tokenizer | None, per_class: int, *, seed: int = 0,
+             batch: int = 100, sampler: Callable[..., np.ndarray] = sample_cached_xla,
+             **options) -> tuple[np.ndarray, np.ndarray]:
+    """``per_class`` images of every digit, in batches: (images (n, 28, 28), labels (n,)).
+
+    ``sampler(model, classes, seed=..., **options)`` returns tokens, decoded by ``tokenizer``;
+    with ``tokenizer=None`` it returns images itself (the one-shot generator)."""
     if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
         raise ValueError(f"per_class: expected an integer >= 1, got {per_class!r}")
     labels = np.repeat(np.arange(NUM_CLASSES, dtype=np.int32), per_class)
-    tokens = [sampler(model, labels[i:i + batch], temperature=temperature, top_k=top_k,
-                      seed=seed + i) for i in range(0, len(labels), batch)]
-    return tokenizer.decode(np.concatenate(tokens)), labels
+    drawn = np.concatenate([sampler(model, labels[i:i + batch], seed=seed + i, **options)
+                            for i in range(0, len(labels), batch)])
+    return (drawn if tokenizer is None else tokenizer.decode(drawn)), labels
 
 
 def diversity(images: np.ndarray, labels: np.ndarray, pairs: int = 2000, seed: int = 0) -> float:
@@ -71,17 +73,18 @@ def diversity(images: np.ndarray, labels: np.ndarray, pairs: int = 2000, seed: i
         a, b = rng.integers(0, len(members), (2, pairs // NUM_CLASSES))
         keep = a != b
         distances.append(np.sqrt(np.mean((members[a[keep]] - members[b[keep]]) ** 2, axis=1)))
-    return float(np.mean(np.concatenate(distances)))
+    distances = np.concatenate(distances)
+    return float(distances.mean()) if len(distances) else float("nan")  # nan: no pairs
 
 
-def judge(model: DigitGPT, tokenizer: Tokenizer, classifier, *, per_class: int = 100,
-          temperature: float = 1.0, top_k: int | None = None, seed: int = 0,
+def judge(model, tokenizer: Tokenizer | None, classifier, *, per_class: int = 100,
+          temperature: float = 1.0, seed: int = 0,
           reference: tuple[np.ndarray, np.ndarray] | None = None,
-          sampler: Callable[..., np.ndarray] = sample_cached_xla) -> Quality:
-    """Generate ``per_class`` digits of each class and ``score`` them."""
+          sampler: Callable[..., np.ndarray] = sample_cached_xla, **options) -> Quality:
+    """Generate ``per_class`` digits of each class (``generate``) and ``score`` them."""
     start = time.perf_counter()
-    images, labels = generate(model, tokenizer, per_class, temperature=temperature,
-                              top_k=top_k, seed=seed, sampler=sampler)
+    images, labels = generate(model, tokenizer, per_class, temperature=temperature, seed=seed,
+                              sampler=sampler, **options)
     return score(images, labels, classifier, temperature=temperature,
                  seconds=time.perf_counter() - start, reference=reference)
 

@@ -67,6 +67,18 @@ def describe(d: Mapping[str, Any] | None = None) -> str:
     return ", ".join(str(part) for part in parts if part)
 
 
+def stamp(card: Mapping[str, Any]) -> dict[str, Any]:
+    """A model card with where and when it was made (this machine, TF/Keras versions, date)."""
+    import datetime
+
+    import keras
+    import tensorflow as tf
+
+    return {**card, "machine": describe(),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+            "made": datetime.date.today().isoformat()}
+
+
 @dataclass
 class MachineLimits:
     """Measured ceilings: float32 matmul GFLOP/s and memory copy GB/s (10^9 bytes per second)."""

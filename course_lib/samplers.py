@@ -60,17 +60,14 @@ def prepare(model: DigitGPT, classes: int | Sequence[int] | np.ndarray, *, batch
             temperature: float = 1.0, top_k: int | None = None, seed: int = 0,
             prompt: np.ndarray | Sequence[int] | None = None) -> Request:
     """Check every argument and name the wrong one; ``batch`` repeats a single class."""
-    labels = _check_classes(classes, batch)
+    labels = check_classes(classes, batch)
     codes, length = model.spec.codes, model.spec.length
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
-            or not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature: expected a finite number > 0, got {temperature!r}")
+    check_number("temperature", temperature)
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral)
                               or not 1 <= top_k <= codes):
         raise ValueError(f"top_k: expected None or an integer in 1..{codes} (the vocabulary), "
                          f"got {top_k!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**31:
-        raise ValueError(f"seed: expected an integer in 0..2**31-1, got {seed!r}")
+    check_seed(seed)
     forced = _check_prompt(prompt, len(labels), codes, length)
     padded = np.zeros((len(labels), length), np.int32)
     padded[:, :forced.shape[1]] = forced
@@ -154,7 +151,7 @@ def _recompute_loop(model: DigitGPT, top_k: int | None, name: str):
 def sample_recompute_xla(model: DigitGPT, classes, **options) -> np.ndarray:
     """The recompute sampler at its best: fixed shapes, one XLA-compiled ``while_loop``."""
     request = prepare(model, classes, **options)
-    loop = _compiled(model, "recompute_xla", request.top_k, _recompute_loop, jit_compile=True)
+    loop = compiled(model, "recompute_xla", request.top_k, _recompute_loop, jit_compile=True)
     return loop(*request.tensors()).numpy()
 
 
@@ -183,7 +180,7 @@ def _cached_step(model: DigitGPT, top_k: int | None, name: str):
 def sample_cached_step(model: DigitGPT, classes, **options) -> np.ndarray:
     """KV cache; each step is one call of a compiled function (same shapes every step)."""
     request = prepare(model, classes, **options)
-    step_fn = _compiled(model, "cached_step", request.top_k, _cached_step)
+    step_fn = compiled(model, "cached_step", request.top_k, _cached_step)
     first, *rest = request.tensors()
     cache, token, out = model.empty_cache(request.batch), first, []
     for step in range(model.spec.length):
@@ -216,7 +213,7 @@ def sample_cached_loop(model: DigitGPT, classes, *, jit_compile: bool = False,
     """KV cache with the whole token loop inside one tf.function: one call per image batch."""
     request = prepare(model, classes, **options)
     name = "cached_xla" if jit_compile else "cached_loop"
-    loop = _compiled(model, name, request.top_k, _cached_loop, jit_compile=jit_compile)
+    loop = compiled(model, name, request.top_k, _cached_loop, jit_compile=jit_compile)
     return loop(*request.tensors()).numpy()
 
 
@@ -235,8 +232,8 @@ LADDER: dict[str, Callable[..., np.ndarray]] = {
 """Every rung, slowest first, by the name the benchmark and notebook 05 print."""
 
 
-def _compiled(model: DigitGPT, name: str, top_k: int | None, make: Callable,
-              jit_compile: bool = False) -> Callable:
+def compiled(model: DigitGPT, name: str, top_k: int | None, make: Callable,
+             jit_compile: bool = False) -> Callable:
     """One tf.function per (model, rung, top_k), kept for reuse, so repeated calls never retrace."""
     functions = _COMPILED.setdefault(model, {})
     key = (name, top_k)
@@ -246,7 +243,25 @@ def _compiled(model: DigitGPT, name: str, top_k: int | None, make: Callable,
     return functions[key]
 
 
-def _check_classes(classes, batch: int | None) -> np.ndarray:
+def check_number(name: str, value, zero_allowed: bool = False) -> float:
+    """A finite real number > 0 (>= 0 with ``zero_allowed``), else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
+            or value < 0 or (value == 0 and not zero_allowed):
+        raise ValueError(f"{name}: expected a finite number {'>=' if zero_allowed else '>'} 0, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def check_seed(seed) -> int:
+    """An integer seed in 0..2**31-1 (what the stateless generators take), else a ValueError."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**31:
+        raise ValueError(f"seed: expected an integer in 0..2**31-1, got {seed!r}")
+    return int(seed)
+
+
+def check_classes(classes, batch: int | None) -> np.ndarray:
+    """Digit classes as int32 (n,), or one class repeated ``batch`` times; wrong input raises
+    a ValueError naming ``classes`` or ``batch`` (every generator of notebook 05 uses this)."""
     labels = np.asarray(classes)
     if batch is not None:
         if isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or batch < 1:

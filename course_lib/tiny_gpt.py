@@ -1,4 +1,4 @@
-"""A tiny class-conditional GPT over image tokens: one set of weights, two ways to run it.
+"""A tiny class-conditional Transformer over image tokens: one set of weights, two ways to run it.
 
 The sequence is ``[class token] + image tokens``; the model predicts each image token from the
 ones before it. ``model(tokens)`` runs the whole prefix at once (training, and the "recompute"
@@ -8,11 +8,15 @@ time, head width) so attention is a plain batched matmul, and updated in place w
 ``keras.ops.slice_update`` (XLA's dynamic-update-slice), so every step has the same shapes and
 a compiled step or loop never retraces. Both paths call the same Dense and LayerNorm layers,
 so they share weights.
+
+``causal=False`` makes the same network bidirectional, for MaskGIT-style parallel decoding
+(``course_lib.maskgit``): it reads ``[class token] + all image tokens``, some replaced by a
+mask id, and predicts every image token at once. Either way ``model(ids)[:, t]`` are the
+logits of image token t.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -33,7 +37,8 @@ CARD_PATH = config.DATA_DIR / "digit_gpt.json"
 
 @dataclass(frozen=True)
 class GPTConfig:
-    """Shape of the model. ``length`` = tokens per image (the model reads class + length-1)."""
+    """Shape of the model. ``length`` = tokens per image; a causal model reads class +
+    length-1 tokens, a bidirectional (``causal=False``) one reads class + length."""
 
     codes: int = 512
     length: int = 49
@@ -41,10 +46,24 @@ class GPTConfig:
     depth: int = 3
     heads: int = 4
     dropout: float = 0.1
+    causal: bool = True
 
     @property
     def vocab_in(self) -> int:
-        """Input ids: image codes 0..codes-1, then one id per digit class."""
+        """Input ids: image codes 0..codes-1, one id per digit class, then (bidirectional
+        only) the mask id."""
+        return self.codes + NUM_CLASSES + (0 if self.causal else 1)
+
+    @property
+    def positions(self) -> int:
+        """Sequence length the model reads."""
+        return self.length + (0 if self.causal else 1)
+
+    @property
+    def mask_id(self) -> int:
+        """The input id of a not-yet-decided token (bidirectional models only)."""
+        if self.causal:
+            raise ValueError("mask_id: a causal model has no mask token; use causal=False")
         return self.codes + NUM_CLASSES
 
 
@@ -79,11 +98,13 @@ def class_token(config_: GPTConfig, digit: tf.Tensor | np.ndarray | int):
 
 
 class Block(keras.layers.Layer):
-    """Pre-norm Transformer block: causal self-attention then an MLP, each with a residual."""
+    """Pre-norm Transformer block: self-attention (causal or not) then an MLP, each with a
+    residual."""
 
-    def __init__(self, width: int, heads: int, dropout: float, **kwargs) -> None:
+    def __init__(self, width: int, heads: int, dropout: float, causal: bool = True,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
-        self.heads, self.head_width = heads, width // heads
+        self.heads, self.head_width, self.causal = heads, width // heads, causal
         self.norm1 = keras.layers.LayerNormalization(epsilon=1e-5)
         self.qkv = keras.layers.Dense(3 * width)
         self.out = keras.layers.Dense(width)
@@ -102,12 +123,14 @@ class Block(keras.layers.Layer):
         return x + self.drop(self.down(self.up(self.norm2(x))), training=training)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """Whole prefix: x (batch, time, width) -> same shape; position t sees 0..t."""
+        """Whole sequence: x (batch, time, width) -> same shape; if causal, position t sees
+        0..t, else every position sees all."""
         q, k, v = self._split(self.norm1(x))
         scores = tf.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.head_width)
-        time = tf.shape(x)[1]
-        causal = tf.linalg.band_part(tf.ones([time, time], tf.bool), -1, 0)
-        scores = tf.where(causal, scores, tf.constant(-1e9, scores.dtype))
+        if self.causal:
+            time = tf.shape(x)[1]
+            causal = tf.linalg.band_part(tf.ones([time, time], tf.bool), -1, 0)
+            scores = tf.where(causal, scores, tf.constant(-1e9, scores.dtype))
         mixed = tf.einsum("bhqk,bkhd->bqhd", tf.nn.softmax(scores, axis=-1), v)
         mixed = tf.reshape(mixed, tf.shape(x))
         x = x + self.drop(self.out(mixed), training=training)
@@ -130,15 +153,17 @@ class Block(keras.layers.Layer):
 
 
 class DigitGPT(keras.Model):
-    """Decoder-only Transformer: ids (batch, time) -> logits over codes (batch, time, codes)."""
+    """Transformer over image tokens: ids (batch, time) -> logits over codes (batch, length,
+    codes). Causal: a decoder-only GPT. Not causal: MaskGIT's bidirectional model."""
 
     def __init__(self, codes: int = 512, length: int = 49, width: int = 128, depth: int = 3,
-                 heads: int = 4, dropout: float = 0.1, **kwargs) -> None:
+                 heads: int = 4, dropout: float = 0.1, causal: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.spec = GPTConfig(codes, length, width, depth, heads, dropout)
+        self.spec = GPTConfig(codes, length, width, depth, heads, dropout, causal)
         self.embed = keras.layers.Embedding(self.spec.vocab_in, width)
-        self.position = keras.layers.Embedding(length, width)
-        self.blocks = [Block(width, heads, dropout, name=f"block{i}") for i in range(depth)]
+        self.position = keras.layers.Embedding(self.spec.positions, width)
+        self.blocks = [Block(width, heads, dropout, causal, name=f"block{i}")
+                       for i in range(depth)]
         self.norm = keras.layers.LayerNormalization(epsilon=1e-5)
         self.head = keras.layers.Dense(codes)
 
@@ -147,6 +172,8 @@ class DigitGPT(keras.Model):
         x = self.embed(tokens) + self.position(tf.range(tf.shape(tokens)[1]))[None]
         for block in self.blocks:
             x = block(x, training=training)
+        if not self.spec.causal:
+            x = x[:, 1:]  # the class token's own output predicts nothing
         return self.head(self.norm(x))
 
     def empty_cache(self, batch: int) -> tuple[tf.Tensor, ...]:
@@ -159,6 +186,8 @@ class DigitGPT(keras.Model):
         """Logits (batch, codes) for the token after ``token`` (batch,) at ``position``, and the
         updated cache. Same weights and result as ``call`` on the whole prefix, one token's work.
         ``write`` puts a new key or value into a cache (exercise 1 swaps in the learner's)."""
+        if not self.spec.causal:
+            raise ValueError("step: a KV cache needs a causal model; this one is bidirectional")
         position = tf.cast(position, tf.int32)
         x = self.embed(tf.cast(token, tf.int32)) + self.position(position)[None]
         updated = []
@@ -175,7 +204,7 @@ def build(spec: GPTConfig = GPTConfig(), seed: int = 0) -> DigitGPT:
     """A freshly initialised model, built (weights exist) and seeded."""
     keras.utils.set_random_seed(seed)
     model = DigitGPT(**asdict(spec))
-    model(np.zeros((1, spec.length), np.int32))
+    model(np.zeros((1, spec.positions), np.int32))
     return model
 
 
@@ -197,13 +226,9 @@ def train_gpt(model: DigitGPT, tokens: np.ndarray, labels: np.ndarray, *, epochs
     Label smoothing is off by default on purpose: it teaches the model to put a little
     probability on EVERY token, and sampling at temperature 1.0 then draws those junk tokens
     (a run with smoothing 0.1 scored 59% classifier agreement at temperature 1.0, and 95% with
-    top-k 40 cutting that tail off). Keras draws the progress bar. ``jit_compile`` is explicit because Keras's "auto" leaves
-    XLA off on CPU."""
+    top-k 40 cutting that tail off). Keras draws the progress bar. ``jit_compile`` is explicit
+    because Keras's "auto" leaves XLA off on CPU."""
     x, y = sequences(tokens, labels, model.spec.codes)
-    steps = epochs * math.ceil(len(x) / batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=steps - steps // 20, warmup_target=learning_rate,
-        warmup_steps=steps // 20, alpha=0.02)
     codes = model.spec.codes
 
     def loss(target, logits):
@@ -211,11 +236,22 @@ def train_gpt(model: DigitGPT, tokens: np.ndarray, labels: np.ndarray, *, epochs
         return keras.losses.categorical_crossentropy(onehot, logits, from_logits=True,
                                                      label_smoothing=label_smoothing)
 
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.05),
+    model.compile(optimizer=optimizer(learning_rate, epochs * math.ceil(len(x) / batch_size)),
                   loss=loss, metrics=["sparse_categorical_accuracy"], jit_compile=jit_compile)
     val = None if validation is None else sequences(*validation, codes)
     return model.fit(x, y, batch_size=batch_size, epochs=epochs, validation_data=val,
                      shuffle=True, verbose=verbose, callbacks=callbacks)
+
+
+def optimizer(learning_rate: float, steps: int,
+              weight_decay: float = 0.05) -> keras.optimizers.Optimizer:
+    """AdamW with 5% linear warm-up then cosine decay over ``steps`` (the course's recipe for
+    both Transformers)."""
+    warmup = steps // 20
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=steps - warmup, warmup_target=learning_rate, warmup_steps=warmup,
+        alpha=0.02)
+    return keras.optimizers.AdamW(schedule, weight_decay=weight_decay)
 
 
 # --- shipping ---------------------------------------------------------------------------------
@@ -226,35 +262,17 @@ def save(model: DigitGPT, tokenizer: Tokenizer, path: str | Path = MODEL_PATH,
     arrays = {f"w{i:03d}": w for i, w in enumerate(model.get_weights())}
     arrays.update(codebook=tokenizer.codebook, patch=np.int32(tokenizer.patch),
                   spec=np.array(json.dumps(asdict(model.spec))))
-
-    def write(tmp: Path) -> None:
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        tmp.write_bytes(buffer.getvalue())
-
-    path = files.write_atomic(path, write)
-    if card is not None:
-        files.write_text_atomic(Path(path).with_suffix(".json"), json.dumps(card, indent=2) + "\n")
-    return path
+    return files.write_arrays(path, arrays, card)
 
 
 def load(path: str | Path = MODEL_PATH) -> tuple[DigitGPT, Tokenizer]:
     """The model and tokenizer written by ``save`` (hash checked first)."""
-    with np.load(files.verify(path)) as archive:
-        spec = GPTConfig(**json.loads(str(archive["spec"])))
-        weights = [archive[key] for key in sorted(archive.files) if key.startswith("w")]
-        tokenizer = Tokenizer(archive["codebook"], int(archive["patch"]))
-    model = build(spec)
-    model.set_weights(weights)
-    return model, tokenizer
+    arrays = files.read_arrays(path)
+    model = build(GPTConfig(**json.loads(str(arrays["spec"]))))
+    model.set_weights([arrays[key] for key in sorted(arrays) if key.startswith("w")])
+    return model, Tokenizer(arrays["codebook"], int(arrays["patch"]))
 
 
 def load_pretrained() -> tuple[DigitGPT, Tokenizer]:
-    """The model shipped in ``data/`` (see ``data/digit_gpt.json`` for how it was made)."""
-    try:
-        return load(MODEL_PATH)
-    except files.FileIntegrityError as error:
-        raise files.FileIntegrityError(
-            f"{error}. Restore it with `git checkout -- data/digit_gpt.npz "
-            "data/digit_gpt.npz.sha256`, or remake it with `python scripts/train_digit_gpt.py`."
-        ) from error
+    """The GPT shipped in ``data/`` (``data/digit_gpt.json`` says how it was made)."""
+    return files.load_shipped(load, MODEL_PATH, "scripts/train_digit_gpt.py")

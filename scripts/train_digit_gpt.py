@@ -12,7 +12,6 @@ the recipe, the training curve and the classifier agreement of 100 samples per c
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 import time
@@ -29,6 +28,7 @@ def train(args: argparse.Namespace) -> dict:
 
     from course_lib import config, tiny_gpt
     from course_lib.image_tokens import fit_tokenizer
+    from course_lib.machine import stamp
     from course_lib.mnist import load_splits
 
     config.set_seed(RECIPE["seed"])
@@ -63,7 +63,7 @@ def train(args: argparse.Namespace) -> dict:
         "history": {key: [round(float(v), 4) for v in values]
                     for key, values in history.history.items()},
     }
-    tiny_gpt.save(model, tokenizer, args.output, _stamp(card))
+    tiny_gpt.save(model, tokenizer, args.output, stamp(card))
     print(f"wrote {args.output} after {train_s:.0f} s of training")
     return card
 
@@ -72,6 +72,7 @@ def evaluate(args: argparse.Namespace, card: dict) -> int:
     """Sample 100 digits per class at temperature 1.0; record the classifier's agreement."""
     from course_lib import files, tiny_gpt
     from course_lib.generation_quality import judge
+    from course_lib.machine import stamp
     from course_lib.model_store import load_classifier
 
     model, tokenizer = tiny_gpt.load(args.output)
@@ -82,23 +83,12 @@ def evaluate(args: argparse.Namespace, card: dict) -> int:
                                + (" --evaluate-only" if args.evaluate_only else "")}
     files.write_text_atomic(tiny_gpt.CARD_PATH if args.output == str(tiny_gpt.MODEL_PATH)
                             else args.output.replace(".npz", ".json"),
-                            json.dumps(_stamp(card), indent=2) + "\n")
+                            json.dumps(stamp(card), indent=2) + "\n")
     ok = (quality.agreement >= REQUIRED_AGREEMENT
           and min(quality.per_class) >= REQUIRED_PER_CLASS)
     print("meets" if ok else "BELOW", f"the bar: >= {REQUIRED_AGREEMENT:.0%} overall, "
           f">= {REQUIRED_PER_CLASS:.0%} per class", file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
-
-
-def _stamp(card: dict) -> dict:
-    import keras
-    import tensorflow as tf
-
-    from course_lib.machine import describe
-
-    return {**card, "machine": describe(),
-            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-            "made": datetime.date.today().isoformat()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_lib import decode_demo
+from course_lib import decode_demo, tiny_gpt
 
 
 @pytest.mark.parametrize("height, width, patch, tokens", [
@@ -25,54 +25,30 @@ def test_token_table_is_blank_where_the_patch_does_not_divide():
     assert table.loc["256×256", "patch 16"] == 256 and table.isna().loc["28×28", "patch 16"]
 
 
-@pytest.mark.parametrize("length, steps", [(256, 8), (1024, 12), (64, 8), (5, 5), (10, 1)])
-def test_maskgit_schedule_decides_everything_and_always_progresses(length, steps):
-    schedule = decode_demo.maskgit_schedule(length, steps)
-    assert len(schedule) == steps and schedule[-1] == 0
-    assert all(a > b for a, b in zip([length] + schedule, schedule))
-    with pytest.raises(ValueError, match="steps"):
-        decode_demo.maskgit_schedule(length, length + 1)
-
-
 @pytest.fixture(scope="module")
 def small():
     config = decode_demo.DecoderConfig(vocab=32, length=12, width=16, heads=2, depth=1)
-    return (config, decode_demo.compiled_forward(decode_demo.build_decoder(config)),
-            decode_demo.compiled_forward(decode_demo.build_decoder(config, causal=False)))
+    return (config, decode_demo.build_decoder(config),
+            decode_demo.build_decoder(config, causal=False))
+
+
+def test_the_demo_decoder_is_notebook_05s_model_at_the_demo_shape(small):
+    config, causal, bidirectional = small
+    assert isinstance(causal, tiny_gpt.DigitGPT) and causal.spec == config.spec(causal=True)
+    assert bidirectional.spec == config.spec(causal=False) and not bidirectional.spec.causal
+    tokens = np.arange(2 * config.length, dtype=np.int32).reshape(2, -1) % config.vocab
+    for model in (causal, bidirectional):
+        assert decode_demo.compiled_forward(model)(tokens).shape == (2, config.length,
+                                                                     config.vocab)
 
 
 def test_the_causal_decoder_does_not_look_ahead_and_the_bidirectional_one_does(small):
     config, causal, bidirectional = small
     tokens = np.arange(config.length, dtype=np.int32)[None] % config.vocab
-    before, after = decode_demo.causal_leak(causal, tokens, 6, config.vocab)
+    forward, forward_both_ways = map(decode_demo.compiled_forward, (causal, bidirectional))
+    before, after = decode_demo.causal_leak(forward, tokens, 6, config.vocab)
     assert before == 0.0 and after > 0
-    assert decode_demo.causal_leak(bidirectional, tokens, 6, config.vocab)[0] > 0
-
-
-class _Counting:
-    def __init__(self, forward):
-        self.forward, self.calls = forward, 0
-
-    def __call__(self, tokens):
-        self.calls += 1
-        return self.forward(tokens)
-
-
-def test_sequential_decoding_makes_one_pass_per_token_and_matches_greedy(small):
-    config, causal, _ = small
-    counted = _Counting(causal)
-    out = decode_demo.generate_sequential(counted, config, batch=2, start=3)
-    assert counted.calls == config.length and out.shape == (2, config.length)
-    window = np.concatenate([np.full((2, 1), 3), out[:, :-1]], axis=1).astype(np.int32)
-    assert np.array_equal(np.asarray(causal(window)).argmax(-1), out)  # each token is the argmax
-
-
-def test_maskgit_decodes_every_token_in_the_given_number_of_passes(small):
-    config, _, bidirectional = small
-    counted = _Counting(bidirectional)
-    out = decode_demo.generate_maskgit(counted, config, steps=4, batch=3)
-    assert counted.calls == 4 and out.shape == (3, config.length)
-    assert ((out >= 0) & (out < config.vocab)).all()
+    assert decode_demo.causal_leak(forward_both_ways, tokens, 6, config.vocab)[0] > 0
 
 
 def test_the_kv_cache_gives_the_same_tokens_and_costs_memory():

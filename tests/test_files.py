@@ -47,3 +47,25 @@ def test_writer_sees_the_target_suffix(tmp_path):
     files.write_atomic(tmp_path / "m.keras", lambda tmp: (seen.append(tmp.suffix),
                                                           tmp.write_bytes(b"x")))
     assert seen == [".keras"]
+
+
+def test_arrays_round_trip_with_a_card_and_corruption_is_caught(tmp_path):
+    import json
+
+    import numpy as np
+
+    path = files.write_arrays(tmp_path / "m.npz", {"w": np.arange(6).reshape(2, 3)},
+                              card={"command": "make it"})
+    assert files.read_arrays(path)["w"].tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert json.loads((tmp_path / "m.json").read_text()) == {"command": "make it"}
+    path.write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(files.FileIntegrityError, match="corrupted"):
+        files.read_arrays(path)
+
+
+def test_a_broken_shipped_file_says_how_to_restore_or_remake_it(tmp_path):
+    with pytest.raises(files.FileIntegrityError) as caught:
+        files.load_shipped(files.read_arrays, tmp_path / "model.npz", "scripts/make.py")
+    message = str(caught.value)
+    assert "missing" in message and "git checkout -- data/model.npz data/model.npz.sha256" \
+        in message and "python scripts/make.py" in message

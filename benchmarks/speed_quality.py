@@ -1,0 +1,68 @@
+"""Benchmark (not a test): token-by-token, MaskGIT and one-shot generators, speed and quality.
+
+    .venv/bin/python benchmarks/speed_quality.py           # batch 1 and 64, 100 digits/class
+    .venv/bin/python benchmarks/speed_quality.py --save    # also results/speed_quality_b*.json
+
+Every generator makes finished 28x28 digits (tokens decoded to pixels included) from the
+weights shipped in data/ (digit GPT, MaskGIT, conditional VAE), is timed side by side in one
+run at each batch size, and is judged by notebook 03's classifier on the same number of digits
+per class at temperature 1.0. Prints one table and the per-class agreement of each generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from course_lib import config, maskgit, one_shot, tiny_gpt, tradeoff  # noqa: E402
+from course_lib.machine import describe, measure_limits  # noqa: E402
+from course_lib.measure import fmt  # noqa: E402
+from course_lib.mnist import load_splits  # noqa: E402
+from course_lib.model_store import load_classifier  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 64])
+    parser.add_argument("--repeats", type=int, default=9, help="interleaved timing rounds")
+    parser.add_argument("--per-class", type=int, default=100, help="digits per class judged")
+    parser.add_argument("--steps", type=int, nargs="+", default=[4, 8, 12],
+                        help="MaskGIT passes to try")
+    parser.add_argument("--save", action="store_true", help="save results/speed_quality_b*.json")
+    args = parser.parse_args(argv)
+
+    config.set_seed(0)
+    print(f"Machine: {describe()}")
+    gpt, tokenizer = tiny_gpt.load_pretrained()
+    found = tradeoff.generators(gpt, maskgit.load_pretrained()[0], tokenizer,
+                                one_shot.load_pretrained(), maskgit_steps=args.steps)
+    timings = {}
+    for batch in args.batches:
+        timings[batch] = tradeoff.time_generators(found, batch, repeats=args.repeats,
+                                                  progress=False)
+        print(f"\n{timings[batch]}")
+        if args.save:
+            timings[batch].save(f"speed_quality_b{batch}")
+    _, test = load_splits()
+    qualities = tradeoff.judge_generators(found, load_classifier(), args.per_class,
+                                          reference=(test.x[:2000], test.y[:2000]))
+    limits = measure_limits()
+    table = tradeoff.tradeoff_table(found, timings, qualities, limits)
+    print(f"\n{limits}\n{args.per_class} digits per class judged at temperature 1.0:\n")
+    print(table.to_string(formatters={
+        **{c: fmt for c in table.columns if c.startswith(("ms/", "images/", "MFLOP"))},
+        "share of peak compute": "{:.1%}".format, "agreement": "{:.1%}".format,
+        "weakest class": "{:.0%}".format, "confidence": "{:.1%}".format,
+        "diversity": "{:.3f}".format}))
+    print(f"\nreal test digits' diversity: {next(iter(qualities.values())).real_diversity:.3f}")
+    for name, quality in qualities.items():
+        print(f"{name:28s} " + " ".join(f"{d}:{share:.0%}" for d, share
+                                        in enumerate(quality.per_class)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

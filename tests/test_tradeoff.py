@@ -1,0 +1,99 @@
+"""The speed/quality comparison: every generator makes finished digits, is timed and judged
+the same way, and a generator proven to draw the same tokens as another is not judged twice."""
+
+import numpy as np
+import pytest
+
+from course_lib import generation_quality, one_shot, tiny_gpt, tradeoff
+from course_lib.image_tokens import Tokenizer
+
+CODES = 24
+BATCH = 2  # every call at one batch size, so each compiled sampler traces once
+
+
+@pytest.fixture(scope="module")
+def contenders():
+    gpt = tiny_gpt.build(tiny_gpt.GPTConfig(codes=CODES, length=49, width=16, depth=1, heads=2,
+                                            dropout=0.0), seed=0)
+    bidirectional = tiny_gpt.build(tiny_gpt.GPTConfig(codes=CODES, length=49, width=16, depth=1,
+                                                      heads=2, dropout=0.0, causal=False))
+    tokenizer = Tokenizer(np.random.default_rng(0).random((CODES, 16), np.float32), 4)
+    cvae = one_shot.build(one_shot.CVAEConfig(latent=4, width=8))
+    return tradeoff.generators(gpt, bidirectional, tokenizer, cvae, maskgit_steps=(2, 4))
+
+
+class OneDigitClassifier:
+    """Calls everything a 3, and counts the images it was shown."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def predict(self, images, batch_size=None, verbose=0):
+        self.seen += len(images)
+        return np.eye(10, dtype=np.float32)[np.full(len(images), 3)]
+
+
+def test_the_contenders_and_what_each_costs(contenders):
+    assert list(contenders) == [tradeoff.RECOMPUTE_NAME, tradeoff.GPT_NAME, "MaskGIT, 4 passes",
+                                "MaskGIT, 2 passes", "cVAE decoder, 1 pass"]
+    assert [g.passes for g in contenders.values()] == [49, 49, 4, 2, 1]
+    flops = {name: g.flops_per_image for name, g in contenders.items()}
+    assert flops[tradeoff.RECOMPUTE_NAME] > 10 * flops[tradeoff.GPT_NAME]
+    assert flops["MaskGIT, 4 passes"] == 2 * flops["MaskGIT, 2 passes"]
+    assert contenders[tradeoff.RECOMPUTE_NAME].same_tokens_as == tradeoff.GPT_NAME
+
+
+def test_every_generator_makes_finished_seeded_digits(contenders):
+    for name, gen in contenders.items():
+        images = gen.draw(np.array([1, 9]), seed=2)
+        assert images.shape == (BATCH, 28, 28), name
+        assert 0 <= images.min() and images.max() <= 1, name
+        np.testing.assert_array_equal(gen.draw(np.array([1, 9]), seed=2), images)
+    recompute, cached = (contenders[n].draw(np.array([4, 4]), seed=3)
+                         for n in (tradeoff.RECOMPUTE_NAME, tradeoff.GPT_NAME))
+    np.testing.assert_array_equal(recompute, cached)
+
+
+def test_timing_covers_every_generator_per_image(contenders):
+    timing = tradeoff.time_generators(contenders, BATCH, repeats=1, warmup=0, progress=False)
+    assert timing.names() == list(contenders) and timing.work == BATCH
+    assert timing.baseline == tradeoff.GPT_NAME
+
+
+def test_judging_scores_each_and_shares_the_score_of_identical_tokens(contenders):
+    classifier = OneDigitClassifier()
+    qualities = tradeoff.judge_generators(contenders, classifier, per_class=2, batch=BATCH)
+    assert list(qualities) == list(contenders)
+    assert classifier.seen == 20 * (len(contenders) - 1)  # the recompute GPT is not re-drawn
+    assert qualities[tradeoff.RECOMPUTE_NAME] is qualities[tradeoff.GPT_NAME]
+    for quality in qualities.values():
+        assert quality.agreement == pytest.approx(0.1) and quality.images == 20
+        assert quality.per_class[3] == 1.0 and quality.per_class[4] == 0.0
+
+
+def test_table_and_chart(contenders):
+    timings = {BATCH: tradeoff.time_generators(contenders, BATCH, repeats=1, warmup=0,
+                                               progress=False)}
+    qualities = tradeoff.judge_generators(contenders, OneDigitClassifier(), per_class=2,
+                                          batch=BATCH)
+    table = tradeoff.tradeoff_table(contenders, timings, qualities)
+    assert list(table.index) == list(contenders)
+    name = "MaskGIT, 2 passes"
+    assert table.loc[name, "ms/image, batch 2"] == pytest.approx(
+        timings[2].row(name).median_s / 2 * 1e3)
+    assert table.loc[name, "images/s, batch 2"] == pytest.approx(
+        2 / timings[2].row(name).median_s)
+    assert table.loc[name, "sequential passes"] == 2
+    figure = tradeoff.plot_tradeoff(table, real_diversity=0.3)
+    assert len(figure.axes) == 2 and figure.axes[0].get_xscale() == "log"
+
+
+def test_generate_checks_per_class_and_diversity_sees_copies():
+    with pytest.raises(ValueError, match="per_class"):
+        generation_quality.generate(None, None, 0)
+    same = np.ones((20, 28, 28), np.float32)
+    labels = np.repeat(np.arange(10), 2)
+    assert generation_quality.diversity(same, labels) == 0.0
+    noisy = np.random.default_rng(0).random((20, 28, 28)).astype(np.float32)
+    assert generation_quality.diversity(noisy, labels) > 0.3
+    assert np.isnan(generation_quality.diversity(noisy[:10], np.arange(10)))  # no pairs
