@@ -6,7 +6,8 @@
 Every generator makes finished 28x28 digits (tokens decoded to pixels included) from the
 weights shipped in data/ (digit GPT, MaskGIT, conditional VAE), is timed side by side in one
 run at each batch size, and is judged by notebook 03's classifier on the same number of digits
-per class at temperature 1.0. Prints one table and the per-class agreement of each generator.
+per class at temperature 1.0. Prints one table, the per-class agreement of each generator, and
+the course's claims about them as PASS/FAIL lines.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 64])
     parser.add_argument("--repeats", type=int, default=9, help="interleaved timing rounds")
     parser.add_argument("--per-class", type=int, default=100, help="digits per class judged")
-    parser.add_argument("--steps", type=int, nargs="+", default=[4, 8, 12],
+    parser.add_argument("--steps", type=int, nargs="+", default=[1, 2, 4, 8, 12],
                         help="MaskGIT passes to try")
     parser.add_argument("--save", action="store_true", help="save results/speed_quality_b*.json")
     args = parser.parse_args(argv)
@@ -61,7 +62,32 @@ def main(argv: list[str] | None = None) -> int:
     for name, quality in qualities.items():
         print(f"{name:28s} " + " ".join(f"{d}:{share:.0%}" for d, share
                                         in enumerate(quality.per_class)))
-    return 0
+    return report_claims(timings, qualities)
+
+
+def report_claims(timings: dict, qualities: dict) -> int:
+    """What notebook 05 says about these generators, checked on this run's numbers."""
+    maskgit8, cvae = "MaskGIT, 8 passes", "cVAE decoder, 1 pass"
+    checks = []
+    for batch, timing in timings.items():
+        per_image = {row.name: row.median_s for row in timing.rows}
+        if maskgit8 in per_image:
+            ratio = per_image[tradeoff.RECOMPUTE_NAME] / per_image[maskgit8]
+            checks.append((ratio >= 3, f"batch {batch}: {maskgit8} {fmt(ratio)}x faster than "
+                                       f"{tradeoff.RECOMPUTE_NAME} (target >= 3x)"))
+        runner_up = min(s for name, s in per_image.items() if name != cvae)
+        checks.append((per_image[cvae] < runner_up,
+                       f"batch {batch}: {cvae} {fmt(runner_up / per_image[cvae])}x faster than "
+                       "the next fastest (target > 1x)"))
+    for name in (tradeoff.GPT_NAME, maskgit8, cvae):
+        if name in qualities:
+            agreement = qualities[name].agreement
+            checks.append((agreement >= 0.9, f"{name}: classifier agreement {agreement:.1%} "
+                                             "(target >= 90%)"))
+    print()
+    for ok, line in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {line}")
+    return 0 if all(ok for ok, _ in checks) else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Modules, one concern each:
     pixels           notebook 00's first comparison: one pixel operation three ways
     qa, quiz         notebook 01: the bilingual question bank, flash cards, the terminal quiz
     decode_demo      notebook 01: small live experiments behind the interview answers
+                     (its decoder is notebook 05's Transformer, untrained)
     shapes           notebook 02: the seed's Pillow function, a correct drawer, synthetic data
     shape_ladder     notebook 02: the same circles drawn by every rung of the speed ladder
     mnist            notebook 03: validated MNIST splits and a switchable tf.data pipeline
@@ -27,7 +28,9 @@ Modules, one concern each:
     tiny_gpt         notebook 05: the class-conditional tiny GPT with a fixed-shape KV cache
     samplers         notebook 05: the sampler ladder, from predict() per token to one XLA loop
     generation_quality  notebook 05: classifier agreement, confidence and diversity of samples
+    maskgit          notebook 05: MaskGIT parallel decoding, a few passes of a bidirectional model
     one_shot         notebook 05: a conditional VAE, one decoder pass per digit
+    tradeoff         notebook 05: every generator timed and judged alike; the speed/quality chart
     budgets          notebook 06: latency budgets, cost per 1,000 images
     results          the results store read by the capstone
     book             the rendered book (every notebook executed to HTML)

@@ -56,7 +56,7 @@ def generators(gpt: tiny_gpt.DigitGPT, maskgit_model: tiny_gpt.DigitGPT, tokeniz
              GPT_NAME: Generator(GPT_NAME, spec.length, tiny_gpt.flops_per_image(spec, "cached"),
                                  gpt, samplers.sample_cached_xla, tokenizer)}
     for steps in sorted(maskgit_steps, reverse=True):
-        name = f"MaskGIT, {steps} passes"
+        name = f"MaskGIT, {steps} pass{'es' if steps > 1 else ''}"
         found[name] = Generator(name, steps, steps * maskgit.flops_per_pass(maskgit_model.spec),
                                 maskgit_model, maskgit.sample_maskgit, tokenizer,
                                 {"steps": steps})
@@ -118,26 +118,38 @@ def tradeoff_table(found: Mapping[str, Generator], timings: Mapping[int, Compari
     return pd.DataFrame(rows).set_index("generator")
 
 
+def short_name(name: str) -> str:
+    """'MaskGIT, 8 passes' -> 'MaskGIT 8'; 'GPT, KV cache, XLA loop' -> 'GPT, KV cache'."""
+    if name.startswith("MaskGIT"):
+        return name.replace(",", "").split(" pass")[0]
+    return ", ".join(name.split(", ")[:2]) if name.startswith("GPT") else name.split(",")[0]
+
+
 def plot_tradeoff(table, real_diversity: float | None = None, title: str | None = None):
-    """Quality against time per image, one point per generator and timed batch size."""
+    """Quality against time per image: one line per generator joining its timed batch sizes
+    (markers), named once at its smallest batch."""
     import matplotlib.pyplot as plt
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     columns = [c for c in table.columns if c.startswith("ms/image")]
-    for column, marker in zip(columns, "os^D"):
-        for metric, ax in (("agreement", left), ("diversity", right)):
-            ax.scatter(table[column], table[metric], marker=marker, s=50,
-                       label=column.replace("ms/image, ", ""))
-            for name, x, y in zip(table.index, table[column], table[metric]):
-                ax.annotate(name, (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
-    if real_diversity is not None:
-        right.axhline(real_diversity, color="grey", linestyle="--", linewidth=1,
-                      label="real test digits")
-    for metric, ax in (("classifier agreement", left), ("diversity (same-class distance)", right)):
+    metrics = (("agreement", "classifier agreement"), ("diversity", "diversity (same-class distance)"))
+    for ax, (metric, label) in zip(axes, metrics):
+        for index, (name, row) in enumerate(table.iterrows()):
+            xs = [row[c] for c in columns]
+            line, = ax.plot(xs, [row[metric]] * len(xs), linewidth=1, alpha=0.6)
+            for x, column, marker in zip(xs, columns, "os^D"):
+                ax.scatter(x, row[metric], marker=marker, s=45, color=line.get_color())
+            ax.annotate(short_name(name), (xs[0], row[metric]), fontsize=8,
+                        xytext=(5, 6 if index % 2 else -11), textcoords="offset points")
+        for column, marker in zip(columns, "os^D"):  # legend entries for the batch sizes
+            ax.scatter([], [], marker=marker, color="grey", label=column.replace("ms/image, ", ""))
+        if metric == "diversity" and real_diversity is not None:
+            ax.axhline(real_diversity, color="grey", linestyle="--", linewidth=1,
+                       label="real test digits")
         ax.set_xscale("log")
         ax.set_xlabel("ms per finished image (log scale; left is faster)")
-        ax.set_ylabel(metric)
-        ax.legend(fontsize=8)
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8, loc="best")
         ax.grid(alpha=0.3)
     figure.suptitle(title or "Speed against quality: fewer sequential passes, what is lost?")
     figure.tight_layout()
