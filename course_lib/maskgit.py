@@ -7,9 +7,11 @@ ones and re-masks the rest, and repeats for ``steps`` passes (4-12 rather than 4
 still masked after each pass follows a cosine schedule (``schedule``).
 
 The price: with every position able to see every other, nothing can be cached, so each pass
-recomputes all 50 positions. Per image it does *more* arithmetic than the cached GPT; it wins
-when sequential passes are the bottleneck (latency, small batches), not when arithmetic is
-(throughput at large batches). Notebook 05 measures both.
+recomputes all 50 positions. Per image, 8 passes do about 8x the arithmetic of the KV-cached
+GPT. MaskGIT beats the GPT *without* a cache at any batch size; against the cached GPT it can
+only win where a pass over 50 positions costs little more than a pass over one (spare parallel
+hardware at small batches). On a 2-core CPU arithmetic decides: notebook 05 and
+``benchmarks/speed_quality.py`` measure it.
 
 Randomness is drawn up front from ``seed`` (two uniforms per position and pass: one picks the
 token by inverse CDF, one perturbs the confidence), so the eager loop and the XLA-compiled loop

@@ -6,24 +6,23 @@
 Trains ``one_shot.DigitCVAE`` on the MNIST training images with the course's own code, writes
 data/digit_cvae.npz atomically with its sha256 and a card (data/digit_cvae.json) recording
 this command, the recipe, the training curve and the classifier agreement of 100 samples per
-class drawn at temperature 1.0 (one decoder pass for all 1,000).
+class drawn at temperature 1.0, 100 digits per decoder pass.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 
 RECIPE = {"latent": 8, "width": 64, "epochs": 20, "batch_size": 128, "learning_rate": 1e-3,
           "optimizer": "Adam", "schedule": "cosine decay to 5%", "jit_compile": False,
           "seed": 0}
 REQUIRED_AGREEMENT, REQUIRED_PER_CLASS = 0.90, 0.75
+SCRIPT = "scripts/train_digit_cvae.py"
 
 
 def train(args: argparse.Namespace) -> dict:
-    from course_lib import config, one_shot
+    from course_lib import config, model_cards, one_shot
     from course_lib.machine import stamp
     from course_lib.mnist import load_splits
 
@@ -38,17 +37,10 @@ def train(args: argparse.Namespace) -> dict:
         learning_rate=RECIPE["learning_rate"], jit_compile=RECIPE["jit_compile"],
         validation=(test_split.x, test_split.y), verbose=2)
     train_s = time.perf_counter() - start
-    card = {
-        "what": "class-conditional VAE, one decoder pass per digit (notebook 05)",
-        "command": "python scripts/train_digit_cvae.py" + (f" --epochs {epochs}"
-                                                            if args.epochs else ""),
-        "recipe": {**RECIPE, "epochs": epochs},
-        "parameters": int(model.count_params()),
-        "decoder_flops_per_image": one_shot.flops_per_image(spec),
-        "train_seconds": round(train_s, 1),
-        "history": {key: [round(float(v), 3) for v in values]
-                    for key, values in history.history.items()},
-    }
+    card = model_cards.training_card(
+        "class-conditional VAE, one decoder pass per digit (notebook 05)", SCRIPT, args, RECIPE,
+        model.count_params(), train_s, history.history,
+        decoder_flops_per_image=one_shot.flops_per_image(spec))
     one_shot.save(model, args.output, stamp(card))
     print(f"wrote {args.output} after {train_s:.0f} s of training")
     return card
@@ -56,9 +48,8 @@ def train(args: argparse.Namespace) -> dict:
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """Sample 100 digits per class at temperature 1.0; record the classifier's agreement."""
-    from course_lib import files, one_shot
+    from course_lib import model_cards, one_shot
     from course_lib.generation_quality import judge
-    from course_lib.machine import stamp
     from course_lib.mnist import load_splits
     from course_lib.model_store import load_classifier
 
@@ -67,31 +58,15 @@ def evaluate(args: argparse.Namespace, card: dict) -> int:
                     temperature=1.0, seed=0, sampler=one_shot.sample,
                     reference=(test_split.x[:2000], test_split.y[:2000]))
     print(quality)
-    card = {**card, "quality_temperature_1": quality.as_dict(),
-            "quality_command": "python scripts/train_digit_cvae.py"
-                               + (" --evaluate-only" if args.evaluate_only else "")}
-    files.write_text_atomic(args.output.replace(".npz", ".json"),
-                            json.dumps(stamp(card), indent=2) + "\n")
-    ok = (quality.agreement >= REQUIRED_AGREEMENT
-          and min(quality.per_class) >= REQUIRED_PER_CLASS)
-    print("PASS: meets" if ok else "BELOW", f"the bar: >= {REQUIRED_AGREEMENT:.0%} overall, "
-          f">= {REQUIRED_PER_CLASS:.0%} per class", file=sys.stdout if ok else sys.stderr)
-    return 0 if ok else 1
+    model_cards.record_quality(args, card, SCRIPT, quality)
+    return model_cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_lib import one_shot
+    from course_lib import model_cards, one_shot
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default=str(one_shot.MODEL_PATH), help="where to write")
-    parser.add_argument("--epochs", type=int, default=None, help="override the recipe (tests)")
-    parser.add_argument("--evaluate-only", action="store_true",
-                        help="re-measure the model at --output and rewrite its card")
-    args = parser.parse_args(argv)
-    if args.evaluate_only:
-        card = json.loads(open(args.output.replace(".npz", ".json")).read())
-        return evaluate(args, card)
-    return evaluate(args, train(args))
+    args = model_cards.parser(__doc__.splitlines()[0], one_shot.MODEL_PATH).parse_args(argv)
+    return model_cards.run(args, train, evaluate)
 
 
 if __name__ == "__main__":

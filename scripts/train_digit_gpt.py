@@ -12,8 +12,6 @@ the recipe, the training curve and the classifier agreement of 100 samples per c
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 
 RECIPE = {"patch": 4, "codes": 512, "kmeans_iterations": 25, "kmeans_sample": 300_000,
@@ -21,12 +19,13 @@ RECIPE = {"patch": 4, "codes": 512, "kmeans_iterations": 25, "kmeans_sample": 30
           "batch_size": 128, "learning_rate": 2e-3, "label_smoothing": 0.0,
           "weight_decay": 0.05, "schedule": "5% linear warm-up, cosine decay", "seed": 0}
 REQUIRED_AGREEMENT, REQUIRED_PER_CLASS = 0.92, 0.80
+SCRIPT = "scripts/train_digit_gpt.py"
 
 
 def train(args: argparse.Namespace) -> dict:
     import keras
 
-    from course_lib import config, tiny_gpt
+    from course_lib import config, model_cards, tiny_gpt
     from course_lib.image_tokens import fit_tokenizer
     from course_lib.machine import stamp
     from course_lib.mnist import load_splits
@@ -52,17 +51,10 @@ def train(args: argparse.Namespace) -> dict:
         learning_rate=RECIPE["learning_rate"], label_smoothing=RECIPE["label_smoothing"],
         validation=(test_tokens, test_split.y), verbose=2, callbacks=[checkpoint])
     train_s = time.perf_counter() - start
-    card = {
-        "what": "tiny class-conditional GPT over 4x4-patch image tokens (notebook 05)",
-        "command": "python scripts/train_digit_gpt.py" + (f" --epochs {epochs}"
-                                                           if args.epochs else ""),
-        "recipe": {**RECIPE, "epochs": epochs},
-        "parameters": int(model.count_params()),
-        "tokenizer_test_mse": round(tokenizer.reconstruction_error(test_split.x), 5),
-        "train_seconds": round(train_s, 1),
-        "history": {key: [round(float(v), 4) for v in values]
-                    for key, values in history.history.items()},
-    }
+    card = model_cards.training_card(
+        "tiny class-conditional GPT over 4x4-patch image tokens (notebook 05)", SCRIPT, args,
+        RECIPE, model.count_params(), train_s, history.history,
+        tokenizer_test_mse=round(tokenizer.reconstruction_error(test_split.x), 5))
     tiny_gpt.save(model, tokenizer, args.output, stamp(card))
     print(f"wrote {args.output} after {train_s:.0f} s of training")
     return card
@@ -70,43 +62,23 @@ def train(args: argparse.Namespace) -> dict:
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """Sample 100 digits per class at temperature 1.0; record the classifier's agreement."""
-    from course_lib import files, tiny_gpt
+    from course_lib import model_cards, tiny_gpt
     from course_lib.generation_quality import judge
-    from course_lib.machine import stamp
     from course_lib.model_store import load_classifier
 
     model, tokenizer = tiny_gpt.load(args.output)
     quality = judge(model, tokenizer, load_classifier(), per_class=100, temperature=1.0, seed=0)
     print(quality)
-    card = {**card, "quality_temperature_1": quality.as_dict(),
-            "quality_command": "python scripts/train_digit_gpt.py"
-                               + (" --evaluate-only" if args.evaluate_only else "")}
-    files.write_text_atomic(tiny_gpt.CARD_PATH if args.output == str(tiny_gpt.MODEL_PATH)
-                            else args.output.replace(".npz", ".json"),
-                            json.dumps(stamp(card), indent=2) + "\n")
-    ok = (quality.agreement >= REQUIRED_AGREEMENT
-          and min(quality.per_class) >= REQUIRED_PER_CLASS)
-    print("meets" if ok else "BELOW", f"the bar: >= {REQUIRED_AGREEMENT:.0%} overall, "
-          f">= {REQUIRED_PER_CLASS:.0%} per class", file=sys.stdout if ok else sys.stderr)
-    return 0 if ok else 1
+    model_cards.record_quality(args, card, SCRIPT, quality)
+    return model_cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_lib import tiny_gpt
+    from course_lib import model_cards, tiny_gpt
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default=str(tiny_gpt.MODEL_PATH), help="where to write")
-    parser.add_argument("--epochs", type=int, default=None, help="override the recipe (tests)")
-    parser.add_argument("--checkpoint", default="/tmp/digit_gpt_checkpoint.npz",
-                        help="weights written after every epoch, to watch a long run")
-    parser.add_argument("--evaluate-only", action="store_true",
-                        help="re-measure the model at --output and rewrite its card")
-    args = parser.parse_args(argv)
-    if args.evaluate_only:
-        card_path = args.output.replace(".npz", ".json")
-        card = json.loads(open(card_path).read())
-        return evaluate(args, card)
-    return evaluate(args, train(args))
+    args = model_cards.parser(__doc__.splitlines()[0], tiny_gpt.MODEL_PATH,
+                              checkpoint=True).parse_args(argv)
+    return model_cards.run(args, train, evaluate)
 
 
 if __name__ == "__main__":

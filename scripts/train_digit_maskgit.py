@@ -13,8 +13,6 @@ curve and the classifier agreement of 100 samples per class at several numbers o
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 
 RECIPE = {"width": 128, "depth": 3, "heads": 4, "dropout": 0.1, "epochs": 12,
@@ -23,12 +21,13 @@ RECIPE = {"width": 128, "depth": 3, "heads": 4, "dropout": 0.1, "epochs": 12,
           "seed": 0}
 STEPS = (1, 2, 4, 8, 12, 16)
 BAR_STEPS, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS = 8, 0.90, 0.75
+SCRIPT = "scripts/train_digit_maskgit.py"
 
 
 def train(args: argparse.Namespace) -> dict:
     import keras
 
-    from course_lib import config, maskgit, tiny_gpt
+    from course_lib import config, maskgit, model_cards, tiny_gpt
     from course_lib.machine import stamp
     from course_lib.mnist import load_splits
 
@@ -49,16 +48,9 @@ def train(args: argparse.Namespace) -> dict:
         learning_rate=RECIPE["learning_rate"], validation=(test_tokens, test_split.y),
         verbose=2, callbacks=[checkpoint])
     train_s = time.perf_counter() - start
-    card = {
-        "what": "bidirectional MaskGIT Transformer over the GPT's 4x4-patch tokens (notebook 05)",
-        "command": "python scripts/train_digit_maskgit.py"
-                   + (f" --epochs {epochs}" if args.epochs else ""),
-        "recipe": {**RECIPE, "epochs": epochs},
-        "parameters": int(model.count_params()),
-        "train_seconds": round(train_s, 1),
-        "history": {key: [round(float(v), 4) for v in values]
-                    for key, values in history.history.items()},
-    }
+    card = model_cards.training_card(
+        "bidirectional MaskGIT Transformer over the GPT's 4x4-patch tokens (notebook 05)",
+        SCRIPT, args, RECIPE, model.count_params(), train_s, history.history)
     tiny_gpt.save(model, tokenizer, args.output, stamp(card))
     print(f"wrote {args.output} after {train_s:.0f} s of training")
     return card
@@ -66,47 +58,29 @@ def train(args: argparse.Namespace) -> dict:
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """100 digits per class at temperature 1.0 for each number of passes in ``STEPS``."""
-    from course_lib import files, maskgit, tiny_gpt
+    from course_lib import maskgit, model_cards, tiny_gpt
     from course_lib.generation_quality import judge
-    from course_lib.machine import stamp
     from course_lib.model_store import load_classifier
 
     model, tokenizer = tiny_gpt.load(args.output)
     classifier, qualities = load_classifier(), {}
     for steps in STEPS:
-        quality = judge(model, tokenizer, classifier, per_class=100, temperature=1.0, seed=0,
-                        sampler=maskgit.sample_maskgit, steps=steps)
-        print(f"{steps:2d} passes: {quality}")
-        qualities[str(steps)] = quality.as_dict()
-    card = {**card, "quality_temperature_1": qualities,
-            "choice_temperature": maskgit.CHOICE_TEMPERATURE,
-            "quality_command": "python scripts/train_digit_maskgit.py"
-                               + (" --evaluate-only" if args.evaluate_only else "")}
-    files.write_text_atomic(args.output.replace(".npz", ".json"),
-                            json.dumps(stamp(card), indent=2) + "\n")
-    bar = qualities[str(BAR_STEPS)]
-    ok = bar["agreement"] >= REQUIRED_AGREEMENT and min(bar["per_class"]) >= REQUIRED_PER_CLASS
-    print("meets" if ok else "BELOW", f"the bar at {BAR_STEPS} passes: >= "
-          f"{REQUIRED_AGREEMENT:.0%} overall, >= {REQUIRED_PER_CLASS:.0%} per class",
-          file=sys.stdout if ok else sys.stderr)
-    return 0 if ok else 1
+        qualities[str(steps)] = judge(model, tokenizer, classifier, per_class=100,
+                                      temperature=1.0, seed=0, sampler=maskgit.sample_maskgit,
+                                      steps=steps)
+        print(f"{steps:2d} passes: {qualities[str(steps)]}")
+    model_cards.record_quality(args, card, SCRIPT, qualities,
+                               choice_temperature=maskgit.CHOICE_TEMPERATURE)
+    return model_cards.meets_bar(qualities[str(BAR_STEPS)], REQUIRED_AGREEMENT,
+                                 REQUIRED_PER_CLASS, f" at {BAR_STEPS} passes")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_lib import maskgit
+    from course_lib import maskgit, model_cards
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default=str(maskgit.MODEL_PATH), help="where to write")
-    parser.add_argument("--epochs", type=int, default=None, help="override the recipe (tests)")
-    parser.add_argument("--checkpoint", default="/tmp/digit_maskgit_checkpoint.npz",
-                        help="weights written after every epoch, to watch a long run")
-    parser.add_argument("--evaluate-only", action="store_true",
-                        help="re-measure the model at --output and rewrite its card")
-    args = parser.parse_args(argv)
-    if args.evaluate_only:
-        with open(args.output.replace(".npz", ".json")) as handle:
-            return evaluate(args, json.load(handle))
-    return evaluate(args, train(args))
+    args = model_cards.parser(__doc__.splitlines()[0], maskgit.MODEL_PATH,
+                              checkpoint=True).parse_args(argv)
+    return model_cards.run(args, train, evaluate)
 
 
 if __name__ == "__main__":
