@@ -88,9 +88,9 @@ def plot_budgets(options: list[Option], budgets=BUDGETS, share: float = 1.0, ax=
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.margins(x=0.3)
-    ax.set(xlabel="milliseconds per image at batch 1 (log scale; green fits the first budget)",
-           title="Generation latency against latency budgets"
-           + ("" if share == 1 else f" ({share:.0%} of each budget)"))
+    ax.set_xlabel("milliseconds per image at batch 1 (log scale; green fits the first budget)")
+    ax.set_title("Generation latency against latency budgets"
+                 + ("" if share == 1 else f" ({share:.0%} of each budget)"), pad=70)
     return ax
 
 

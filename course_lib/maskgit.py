@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Callable
 
 import keras
 import numpy as np
@@ -156,23 +157,33 @@ def prepare(model: DigitGPT, classes, *, steps: int = 8, batch: int | None = Non
                 tf.constant(temperature, tf.float32), tf.constant(choice_temperature, tf.float32))
 
 
+def remask(confidence: tf.Tensor, masked: tf.Tensor, remaining: tf.Tensor) -> tf.Tensor:
+    """Which tokens to mask again after a pass: in each row, the ``remaining`` least confident
+    of the tokens that were masked before it (a token decided earlier stays decided).
+    confidence (batch, length) floats, masked (batch, length) bools -> bools."""
+    confidence = tf.where(masked, confidence, np.inf)
+    rank = tf.argsort(tf.argsort(confidence, axis=1, stable=True), axis=1, stable=True)
+    return rank < remaining
+
+
 def unmask(tokens: tf.Tensor, logits: tf.Tensor, uniforms: tf.Tensor, remaining: tf.Tensor,
-           noise_scale: tf.Tensor, temperature: tf.Tensor, mask_id: int) -> tf.Tensor:
+           noise_scale: tf.Tensor, temperature: tf.Tensor, mask_id: int,
+           choose_remasked: Callable = remask) -> tf.Tensor:
     """One pass's decision: sample every masked token, keep all but the ``remaining`` least
     confident (decided tokens never change), re-mask those.
 
     tokens (batch, length) with ``mask_id`` where undecided; logits (batch, length, codes);
     uniforms (batch, length, 2). Confidence is the log-probability of the sampled token plus
-    ``noise_scale`` times Gumbel noise, so early passes do not always pick the same easy spots."""
+    ``noise_scale`` times Gumbel noise, so early passes do not always pick the same easy spots.
+    ``choose_remasked`` is ``remask`` (exercise 4 swaps in the learner's)."""
     log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32) / temperature)
     below = tf.cumsum(tf.exp(log_probs), axis=-1) < uniforms[..., :1]
     sampled = tf.minimum(tf.reduce_sum(tf.cast(below, tf.int32), -1), logits.shape[-1] - 1)
     confidence = (tf.gather(log_probs, sampled, batch_dims=2)
                   - noise_scale * tf.math.log(-tf.math.log(uniforms[..., 1])))
     masked = tokens == mask_id
-    confidence = tf.where(masked, confidence, np.inf)
-    rank = tf.argsort(tf.argsort(confidence, axis=1, stable=True), axis=1, stable=True)
-    return tf.where(rank < remaining, mask_id, tf.where(masked, sampled, tokens))
+    again = tf.cast(choose_remasked(confidence, masked, remaining), tf.bool)
+    return tf.where(again, mask_id, tf.where(masked, sampled, tokens))
 
 
 def _noise_scale(plan_choice: tf.Tensor, step, steps) -> tf.Tensor:
@@ -184,7 +195,8 @@ def _all_masked(model: DigitGPT, first: tf.Tensor) -> tf.Tensor:
     return tf.fill([tf.shape(first)[0], model.spec.length], model.spec.mask_id)
 
 
-def decode_passes(model: DigitGPT, classes, **options) -> np.ndarray:
+def decode_passes(model: DigitGPT, classes, *, choose_remasked: Callable = remask,
+                  **options) -> np.ndarray:
     """The readable version: a Python loop, one model call per pass. Returns the tokens after
     every pass, (steps, batch, length), ``mask_id`` where still undecided: watch it decode."""
     plan = prepare(model, classes, **options)
@@ -194,7 +206,7 @@ def decode_passes(model: DigitGPT, classes, **options) -> np.ndarray:
         logits = model(tf.concat([plan.first[:, None], tokens], axis=1), training=False)
         tokens = unmask(tokens, logits, plan.uniforms[step], plan.remaining[step],
                         _noise_scale(plan.choice_temperature, step, steps), plan.temperature,
-                        model.spec.mask_id)
+                        model.spec.mask_id, choose_remasked)
         passes.append(tokens.numpy())
     return np.stack(passes)
 

@@ -196,3 +196,25 @@ def test_flops_per_pass_counts_every_position():
     gpt = tiny_gpt.GPTConfig(codes=24, length=10, width=32, depth=2, heads=4)
     # one bidirectional pass costs about as much as the cached GPT's whole image
     assert 0.8 < one_pass / tiny_gpt.flops_per_image(gpt, "cached") < 1.5
+
+
+# --- notebook 05's exercise 4 (reference and stub: tests/test_samplers.py) ------------------
+
+def test_remask_checker_catches_plausible_mistakes():
+    from course_lib.exercises import generation
+
+    def most_confident(confidence, masked, remaining):  # re-masks the best, not the worst
+        order = np.argsort(-np.where(masked, confidence, -np.inf), axis=1)
+        chosen = np.zeros(confidence.shape, bool)
+        np.put_along_axis(chosen, order[:, :remaining], True, axis=1)
+        return chosen
+
+    def ignores_decided(confidence, masked, remaining):  # may re-mask decided tokens
+        order = np.argsort(confidence, axis=1)
+        chosen = np.zeros(confidence.shape, bool)
+        np.put_along_axis(chosen, order[:, :remaining], True, axis=1)
+        return chosen
+
+    for mistake in (most_confident, ignores_decided):
+        report = generation.check_remask(mistake)
+        assert not report.passed, mistake.__name__

@@ -104,7 +104,7 @@ def test_bad_input_names_the_argument(model, kwargs, argument):
 
 # --- notebook 05's exercise checkers: pass the references, fail wrong answers ------------------
 
-@pytest.mark.parametrize("name", ["kv_cache_update", "top_k_sample", "generation_flops"])
+@pytest.mark.parametrize("name", ["kv_cache_update", "top_k_sample", "generation_flops", "remask"])
 def test_exercise_checkers_pass_the_reference_and_fail_a_stub(name):
     from course_lib.exercises import generation, solution
 

@@ -1,4 +1,5 @@
-"""Checkers for notebook 05: the KV-cache update, top-k sampling, and the FLOPs a cache saves."""
+"""Checkers for notebook 05: the KV-cache update, top-k sampling, the FLOPs a cache saves, and
+MaskGIT's choice of tokens to mask again."""
 
 from __future__ import annotations
 
@@ -95,6 +96,61 @@ def check_generation_flops(generation_flops: Callable) -> CheckReport:
                           dict(width=width, depth=depth, codes=codes, length=length,
                                cached=cached), _close(expected)))
     return run_cases("Exercise 3 — FLOPs the cache saves", generation_flops, cases)
+
+
+def check_remask(remask: Callable) -> CheckReport:
+    """Exercise 4: which tokens MaskGIT masks again, against ``maskgit.remask``; then a whole
+    decode with the learner's function must draw the course sampler's tokens."""
+    import tensorflow as tf
+
+    from .. import maskgit
+    from ..tiny_gpt import GPTConfig, build
+
+    def reference(confidence, masked, remaining) -> np.ndarray:
+        return maskgit.remask(tf.constant(confidence), tf.constant(masked),
+                              tf.constant(remaining)).numpy()
+
+    def as_bools(expected: np.ndarray) -> Callable[[object], str | None]:
+        def judge(result) -> str | None:
+            result = np.asarray(result)
+            if result.shape != expected.shape:
+                return f"expected shape {expected.shape}, got {result.shape}"
+            if not np.array_equal(result.astype(bool), expected):
+                rows = np.flatnonzero((result.astype(bool) != expected).any(axis=1))
+                return f"wrong tokens chosen in row(s) {rows.tolist()}"
+            return None
+        return judge
+
+    rng = np.random.default_rng(4)
+    hand = (np.array([[0.9, 0.1, 0.5, 0.3]], np.float32), np.array([[True, True, False, True]]))
+    cases = [("4 tokens, 3 masked, keep 1 masked",
+              dict(confidence=hand[0], masked=hand[1], remaining=1),
+              as_bools(np.array([[False, True, False, False]]))),
+             ("a confident decided token is never masked again",
+              dict(confidence=hand[0], masked=hand[1], remaining=3),
+              as_bools(np.array([[True, True, False, True]]))),
+             ("remaining 0: nothing masked", dict(confidence=hand[0], masked=hand[1], remaining=0),
+              as_bools(np.zeros((1, 4), bool)))]
+    for remaining in (1, 6, 11):
+        confidence = rng.normal(size=(5, 16)).astype(np.float32)
+        masked = rng.random((5, 16)) < 0.8
+        masked[:, :remaining + 1] = True  # enough masked tokens in every row
+        cases.append((f"5 random rows of 16, {remaining} stay masked",
+                      dict(confidence=confidence, masked=masked, remaining=remaining),
+                      as_bools(reference(confidence, masked, remaining))))
+    report = run_cases("Exercise 4 — MaskGIT's choice", remask, cases)
+    if report.passed:
+        model = build(GPTConfig(codes=24, length=16, width=32, depth=1, heads=2, dropout=0.0,
+                                causal=False), seed=0)
+        expected = maskgit.sample_maskgit(model, [1, 4, 7], steps=5, seed=2)
+
+        def learner(confidence, masked, remaining):
+            return np.asarray(remask(confidence.numpy(), masked.numpy(), int(remaining)))
+
+        report.check("decoding with it draws the course sampler's tokens (5 passes)",
+                     lambda: _same(expected)(maskgit.decode_passes(
+                         model, [1, 4, 7], steps=5, seed=2, choose_remasked=learner)[-1]))
+    return report
 
 
 def _close(expected: int) -> Callable[[object], str | None]:

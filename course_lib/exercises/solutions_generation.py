@@ -24,3 +24,14 @@ def generation_flops(width, depth, codes, length, cached):
     if cached:
         return sum(position(t) for t in range(length))
     return sum(position(s) for t in range(length) for s in range(t + 1))
+
+
+def remask(confidence, masked, remaining):
+    import numpy as np
+
+    # decided tokens can never be chosen: give them infinite confidence
+    confidence = np.where(masked, confidence, np.inf)
+    order = np.argsort(confidence, axis=1, kind="stable")  # least confident first
+    chosen = np.zeros(confidence.shape, bool)
+    np.put_along_axis(chosen, order[:, :remaining], True, axis=1)
+    return chosen
