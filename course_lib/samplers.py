@@ -234,12 +234,14 @@ LADDER: dict[str, Callable[..., np.ndarray]] = {
 
 def compiled(model: DigitGPT, name: str, top_k: int | None, make: Callable,
              jit_compile: bool = False) -> Callable:
-    """One tf.function per (model, rung, top_k), kept for reuse, so repeated calls never retrace."""
+    """One tf.function per (model, name, top_k), kept for reuse, so repeated calls never
+    retrace. ``make(model, top_k, name)`` builds the Python function to trace; it gets a weak
+    proxy of the model, so the cache never keeps a model alive that the learner dropped."""
     functions = _COMPILED.setdefault(model, {})
     key = (name, top_k)
     if key not in functions:
-        functions[key] = tf.function(make(model, top_k, name), jit_compile=jit_compile,
-                                     reduce_retracing=False)
+        functions[key] = tf.function(make(weakref.proxy(model), top_k, name),
+                                     jit_compile=jit_compile, reduce_retracing=False)
     return functions[key]
 
 

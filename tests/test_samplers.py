@@ -127,3 +127,15 @@ def test_exercise_checkers_catch_plausible_mistakes():
     everything_once = generation.check_generation_flops(
         lambda width, depth, codes, length, cached: length * depth * 24 * width**2)
     assert not (unchanged.passed or no_top_k.passed or everything_once.passed)
+
+
+def test_compiled_samplers_do_not_keep_a_dropped_model_alive():
+    import gc
+    import weakref
+
+    model = tiny_gpt.build(SMALL, seed=2)
+    samplers.sample_cached_xla(model, [1], seed=0)
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None
