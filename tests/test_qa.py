@@ -14,7 +14,8 @@ BANK = qa.load_bank()
 RAW = yaml.safe_load(qa.BANK_PATH.read_text(encoding="utf-8"))
 SEED_IDS = {"seed-what-is-llm", "seed-why-slow", "seed-how-to-speed-up", "seed-where-it-matters"}
 EVIDENCE_NOTEBOOKS = {"00_start_here.ipynb", "01_interview_qa.ipynb", "02_drawing_shapes.ipynb",
-                      "03_mnist_keras.ipynb", "04_model_compression.ipynb"}
+                      "03_mnist_keras.ipynb", "04_model_compression.ipynb",
+                      "05_llm_image_generation.ipynb"}
 
 
 def _texts(question):
