@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_claims(timings: dict, qualities: dict) -> int:
     """What notebook 05 says about these generators, checked on this run's numbers."""
-    maskgit8, cvae = "MaskGIT, 8 passes", "cVAE decoder, 1 pass"
+    maskgit8, cvae = "MaskGIT, 8 passes", tradeoff.CVAE_NAME
     checks = []
     for batch, timing in timings.items():
         per_image = {row.name: row.median_s for row in timing.rows}

@@ -22,6 +22,7 @@ from .measure import Comparison, compare
 
 GPT_NAME = "GPT, KV cache, XLA loop"
 RECOMPUTE_NAME = "GPT, no cache, XLA loop"
+CVAE_NAME = "cVAE decoder, 1 pass"
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,8 @@ def generators(gpt: tiny_gpt.DigitGPT, maskgit_model: tiny_gpt.DigitGPT, tokeniz
         found[name] = Generator(name, steps, steps * maskgit.flops_per_pass(maskgit_model.spec),
                                 maskgit_model, maskgit.sample_maskgit, tokenizer,
                                 {"steps": steps})
-    found["cVAE decoder, 1 pass"] = Generator("cVAE decoder, 1 pass", 1,
-                                              one_shot.flops_per_image(cvae.spec), cvae,
-                                              one_shot.sample)
+    found[CVAE_NAME] = Generator(CVAE_NAME, 1, one_shot.flops_per_image(cvae.spec), cvae,
+                                 one_shot.sample)
     return found
 
 
