@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from course_lib import config
-from course_lib.measure import _check_number, fmt, materialise, time_call
+from course_lib.measure import check_number, fmt, materialise, time_call
 
 
 def info() -> dict[str, Any]:
@@ -89,11 +89,11 @@ class MachineLimits:
 
     def share_of_compute(self, flops_per_s: float) -> float:
         """Fraction of the measured matmul peak reached at ``flops_per_s`` (0.25 = a quarter)."""
-        return _check_number("flops_per_s", flops_per_s) / (self.matmul_gflops * 1e9)
+        return check_number("flops_per_s", flops_per_s) / (self.matmul_gflops * 1e9)
 
     def share_of_bandwidth(self, bytes_per_s: float) -> float:
         """Fraction of the measured copy bandwidth reached at ``bytes_per_s``."""
-        return _check_number("bytes_per_s", bytes_per_s) / (self.bandwidth_gbs * 1e9)
+        return check_number("bytes_per_s", bytes_per_s) / (self.bandwidth_gbs * 1e9)
 
     def __str__(self) -> str:
         engine = self.details.get("engine", "?")

@@ -31,7 +31,8 @@ import tensorflow as tf
 
 from . import config, files
 from .image_tokens import Tokenizer
-from .samplers import TRACES, check_classes, check_number, check_seed, compiled
+from .measure import check_number
+from .samplers import TRACES, check_classes, check_seed, compiled
 from .tiny_gpt import DigitGPT, GPTConfig, load, optimizer
 
 MODEL_PATH = config.DATA_DIR / "digit_maskgit.npz"
@@ -147,8 +148,8 @@ def prepare(model: DigitGPT, classes, *, steps: int = 8, batch: int | None = Non
     labels = check_classes(classes, batch)
     length = model.spec.length
     remaining = schedule(length, steps)
-    temperature = check_number("temperature", temperature)
-    choice_temperature = check_number("choice_temperature", choice_temperature, zero_allowed=True)
+    temperature = check_number("temperature", temperature, positive=True)
+    choice_temperature = check_number("choice_temperature", choice_temperature)
     uniforms = tf.random.stateless_uniform((steps, len(labels), length, 2),
                                            seed=[check_seed(seed), 1], minval=1e-7, maxval=1.0,
                                            alg="philox")

@@ -230,7 +230,7 @@ def compare(candidates: Mapping[str, Callable[[], Any]], baseline: str | None = 
     baseline = names[0] if baseline is None else baseline
     if baseline not in names:
         raise ValueError(f"baseline: expected one of {names}, got {baseline!r}")
-    _check_number("work", work, positive=True)
+    check_number("work", work, positive=True)
     if not isinstance(unit, str) or not unit.strip() or unit != unit.strip() or "/" in unit:
         raise ValueError(f"unit: expected a plain noun such as 'images' (no '/', no outer "
                          f"spaces), got {unit!r}")
@@ -238,7 +238,7 @@ def compare(candidates: Mapping[str, Callable[[], Any]], baseline: str | None = 
     _check_int("repeats", repeats, minimum=1)
     _check_int("warmup", warmup, minimum=0)
     min_sample_s = config.pick(quick=0.01, full=0.05) if min_sample_s is None else min_sample_s
-    _check_number("min_sample_s", min_sample_s)
+    check_number("min_sample_s", min_sample_s)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title: expected a string, got {type(title).__name__}")
     title = title or " vs ".join(names)
@@ -345,7 +345,9 @@ def _check_int(name: str, value: object, *, minimum: int) -> None:
         raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
 
 
-def _check_number(name: str, value: object, *, positive: bool = False) -> float:
+def check_number(name: str, value: object, *, positive: bool = False) -> float:
+    """A finite real number >= 0 (> 0 with ``positive``) as a float; a wrong type raises
+    TypeError, a value out of range ValueError, both naming the argument."""
     kind = "a positive" if positive else "a non-negative"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected {kind} number, got {value!r}")

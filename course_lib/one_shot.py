@@ -23,7 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import config, files
-from .samplers import TRACES, check_classes, check_number, check_seed, compiled
+from .measure import check_number
+from .samplers import TRACES, check_classes, check_seed, compiled
 from .tiny_gpt import NUM_CLASSES
 
 MODEL_PATH = config.DATA_DIR / "digit_cvae.npz"
@@ -183,8 +184,9 @@ def sample(model: DigitCVAE, classes: int | Sequence[int] | np.ndarray, *,
     ``z ~ N(0, temperature^2 I)`` from a stateless generator, so the same seed gives the same
     images; temperature < 1 trades variety for cleaner, more typical digits."""
     labels = check_classes(classes, batch)
+    spread = check_number("temperature", temperature, positive=True)
     z = tf.random.stateless_normal((len(labels), model.spec.latent), seed=[check_seed(seed), 0],
-                                   alg="philox") * check_number("temperature", temperature)
+                                   alg="philox") * spread
     decoder = compiled(model, "cvae_decode", None, _decode, jit_compile=True)
     return decoder(z, tf.constant(labels, tf.int32)).numpy()
 

@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
+from .measure import check_number
 from .tiny_gpt import NUM_CLASSES, DigitGPT
 
 TRACES: collections.Counter = collections.Counter()  # compiled sampler name -> times traced
@@ -62,7 +63,7 @@ def prepare(model: DigitGPT, classes: int | Sequence[int] | np.ndarray, *, batch
     """Check every argument and name the wrong one; ``batch`` repeats a single class."""
     labels = check_classes(classes, batch)
     codes, length = model.spec.codes, model.spec.length
-    check_number("temperature", temperature)
+    check_number("temperature", temperature, positive=True)
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral)
                               or not 1 <= top_k <= codes):
         raise ValueError(f"top_k: expected None or an integer in 1..{codes} (the vocabulary), "
@@ -243,15 +244,6 @@ def compiled(model: DigitGPT, name: str, top_k: int | None, make: Callable,
         functions[key] = tf.function(make(weakref.proxy(model), top_k, name),
                                      jit_compile=jit_compile, reduce_retracing=False)
     return functions[key]
-
-
-def check_number(name: str, value, zero_allowed: bool = False) -> float:
-    """A finite real number > 0 (>= 0 with ``zero_allowed``), else a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
-            or value < 0 or (value == 0 and not zero_allowed):
-        raise ValueError(f"{name}: expected a finite number {'>=' if zero_allowed else '>'} 0, "
-                         f"got {value!r}")
-    return float(value)
 
 
 def check_seed(seed) -> int:
