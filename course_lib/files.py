@@ -105,6 +105,24 @@ def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
         return {key: archive[key] for key in archive.files}
 
 
+def write_weights(path: str | os.PathLike, weights: list[np.ndarray], spec: Mapping,
+                  card: Mapping | None = None, **extra: np.ndarray) -> Path:
+    """A model's weights in order (``w000``, ``w001``, ...), its shape as JSON (``spec``) and
+    any ``extra`` arrays, in one .npz written by ``write_arrays``."""
+    arrays = {f"w{i:03d}": w for i, w in enumerate(weights)}
+    arrays.update(extra, spec=np.array(json.dumps(dict(spec))))
+    return write_arrays(path, arrays, card)
+
+
+def read_weights(path: str | os.PathLike
+                 ) -> tuple[dict, list[np.ndarray], dict[str, np.ndarray]]:
+    """What ``write_weights`` wrote, hash checked: (spec, weights in order, extra arrays)."""
+    arrays = read_arrays(path)
+    spec = json.loads(str(arrays.pop("spec")))
+    names = sorted(key for key in arrays if key.startswith("w"))
+    return spec, [arrays.pop(key) for key in names], arrays
+
+
 def load_shipped(load: Callable[[Path], Loaded], path: str | os.PathLike,
                  script: str) -> Loaded:
     """``load(path)`` for a model shipped in ``data/``: if it is missing or corrupted, the

@@ -12,7 +12,6 @@ cross-entropy summed over pixels plus the KL divergence to the N(0, I) prior we 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -195,16 +194,14 @@ def sample(model: DigitCVAE, classes: int | Sequence[int] | np.ndarray, *,
 
 def save(model: DigitCVAE, path: str | Path = MODEL_PATH, card: dict | None = None) -> Path:
     """Weights and model shape in one .npz (atomic, with sha256), plus a JSON card beside it."""
-    arrays = {f"w{i:03d}": w for i, w in enumerate(model.get_weights())}
-    arrays["spec"] = np.array(json.dumps(asdict(model.spec)))
-    return files.write_arrays(path, arrays, card)
+    return files.write_weights(path, model.get_weights(), asdict(model.spec), card)
 
 
 def load(path: str | Path = MODEL_PATH) -> DigitCVAE:
     """The model written by ``save`` (hash checked first)."""
-    arrays = files.read_arrays(path)
-    model = build(CVAEConfig(**json.loads(str(arrays["spec"]))))
-    model.set_weights([arrays[key] for key in sorted(arrays) if key.startswith("w")])
+    spec, weights, _ = files.read_weights(path)
+    model = build(CVAEConfig(**spec))
+    model.set_weights(weights)
     return model
 
 

@@ -17,7 +17,6 @@ logits of image token t.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -259,18 +258,16 @@ def optimizer(learning_rate: float, steps: int,
 def save(model: DigitGPT, tokenizer: Tokenizer, path: str | Path = MODEL_PATH,
          card: dict | None = None) -> Path:
     """Weights, model shape and codebook in one .npz (atomic, with sha256), plus a JSON card."""
-    arrays = {f"w{i:03d}": w for i, w in enumerate(model.get_weights())}
-    arrays.update(codebook=tokenizer.codebook, patch=np.int32(tokenizer.patch),
-                  spec=np.array(json.dumps(asdict(model.spec))))
-    return files.write_arrays(path, arrays, card)
+    return files.write_weights(path, model.get_weights(), asdict(model.spec), card,
+                               codebook=tokenizer.codebook, patch=np.int32(tokenizer.patch))
 
 
 def load(path: str | Path = MODEL_PATH) -> tuple[DigitGPT, Tokenizer]:
     """The model and tokenizer written by ``save`` (hash checked first)."""
-    arrays = files.read_arrays(path)
-    model = build(GPTConfig(**json.loads(str(arrays["spec"]))))
-    model.set_weights([arrays[key] for key in sorted(arrays) if key.startswith("w")])
-    return model, Tokenizer(arrays["codebook"], int(arrays["patch"]))
+    spec, weights, extra = files.read_weights(path)
+    model = build(GPTConfig(**spec))
+    model.set_weights(weights)
+    return model, Tokenizer(extra["codebook"], int(extra["patch"]))
 
 
 def load_pretrained() -> tuple[DigitGPT, Tokenizer]:

@@ -69,3 +69,14 @@ def test_a_broken_shipped_file_says_how_to_restore_or_remake_it(tmp_path):
     message = str(caught.value)
     assert "missing" in message and "git checkout -- data/model.npz data/model.npz.sha256" \
         in message and "python scripts/make.py" in message
+
+
+def test_weights_keep_their_order_spec_and_extra_arrays(tmp_path):
+    import numpy as np
+
+    weights = [np.full((2,), i, np.float32) for i in range(12)]  # w010 sorts after w009
+    path = files.write_weights(tmp_path / "m.npz", weights, {"width": 8},
+                               codebook=np.eye(2, dtype=np.float32))
+    spec, loaded, extra = files.read_weights(path)
+    assert spec == {"width": 8} and list(extra) == ["codebook"]
+    assert [int(w[0]) for w in loaded] == list(range(12))
