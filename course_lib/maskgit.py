@@ -187,13 +187,21 @@ def unmask(tokens: tf.Tensor, logits: tf.Tensor, uniforms: tf.Tensor, remaining:
     return tf.where(again, mask_id, tf.where(masked, sampled, tokens))
 
 
-def _noise_scale(plan_choice: tf.Tensor, step, steps) -> tf.Tensor:
-    """MaskGIT anneals the confidence noise linearly to zero at the last pass."""
-    return plan_choice * (1.0 - tf.cast(step + 1, tf.float32) / tf.cast(steps, tf.float32))
-
-
 def _all_masked(model: DigitGPT, first: tf.Tensor) -> tf.Tensor:
     return tf.fill([tf.shape(first)[0], model.spec.length], model.spec.mask_id)
+
+
+def _decode_pass(model: DigitGPT, tokens: tf.Tensor, step, first: tf.Tensor,
+                 uniforms: tf.Tensor, remaining: tf.Tensor, temperature: tf.Tensor,
+                 choice_temperature: tf.Tensor, choose_remasked: Callable = remask) -> tf.Tensor:
+    """Pass ``step`` (the eager and the compiled loop both run this): predict every token from
+    ``[class] + tokens``, then ``unmask``. The confidence noise is annealed linearly to zero at
+    the last pass, as MaskGIT does."""
+    logits = model(tf.concat([first[:, None], tokens], axis=1), training=False)
+    steps = tf.cast(tf.shape(remaining)[0], tf.float32)
+    noise_scale = choice_temperature * (1.0 - tf.cast(step + 1, tf.float32) / steps)
+    return unmask(tokens, logits, uniforms[step], remaining[step], noise_scale, temperature,
+                  model.spec.mask_id, choose_remasked)
 
 
 def decode_passes(model: DigitGPT, classes, *, choose_remasked: Callable = remask,
@@ -201,13 +209,9 @@ def decode_passes(model: DigitGPT, classes, *, choose_remasked: Callable = remas
     """The readable version: a Python loop, one model call per pass. Returns the tokens after
     every pass, (steps, batch, length), ``mask_id`` where still undecided: watch it decode."""
     plan = prepare(model, classes, **options)
-    steps = int(plan.remaining.shape[0])
     tokens, passes = _all_masked(model, plan.first), []
-    for step in range(steps):
-        logits = model(tf.concat([plan.first[:, None], tokens], axis=1), training=False)
-        tokens = unmask(tokens, logits, plan.uniforms[step], plan.remaining[step],
-                        _noise_scale(plan.choice_temperature, step, steps), plan.temperature,
-                        model.spec.mask_id, choose_remasked)
+    for step in range(int(plan.remaining.shape[0])):
+        tokens = _decode_pass(model, tokens, step, *plan.tensors(), choose_remasked)
         passes.append(tokens.numpy())
     return np.stack(passes)
 
@@ -232,15 +236,12 @@ def partial_images(tokens: np.ndarray, tokenizer: Tokenizer, mask_id: int,
 def _maskgit_loop(model: DigitGPT, _top_k, name: str):
     def loop(first, uniforms, remaining, temperature, choice_temperature):
         TRACES[name] += 1  # Python side effect: runs only while tracing
-        steps = tf.shape(remaining)[0]
 
         def body(step, tokens):
-            logits = model(tf.concat([first[:, None], tokens], axis=1), training=False)
-            return step + 1, unmask(tokens, logits, uniforms[step], remaining[step],
-                                    _noise_scale(choice_temperature, step, steps), temperature,
-                                    model.spec.mask_id)
+            return step + 1, _decode_pass(model, tokens, step, first, uniforms, remaining,
+                                          temperature, choice_temperature)
 
-        _, tokens = tf.while_loop(lambda step, _: step < steps, body,
+        _, tokens = tf.while_loop(lambda step, _: step < tf.shape(remaining)[0], body,
                                   (tf.constant(0), _all_masked(model, first)))
         return tokens
 
