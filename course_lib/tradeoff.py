@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import maskgit, one_shot, samplers, tiny_gpt
-from .generation_quality import Quality, generate, score
+from .generation_quality import Quality, judge
 from .image_tokens import Tokenizer
 from .measure import Comparison, compare
 
@@ -87,9 +87,9 @@ def judge_generators(found: Mapping[str, Generator], classifier, per_class: int,
         if gen.same_tokens_as in qualities:
             qualities[name] = qualities[gen.same_tokens_as]
             continue
-        images, labels = generate(gen.model, gen.tokenizer, per_class, seed=seed, batch=batch,
-                                  sampler=gen.sampler, **gen.options)
-        qualities[name] = score(images, labels, classifier, reference=reference)
+        qualities[name] = judge(gen.model, gen.tokenizer, classifier, per_class=per_class,
+                                seed=seed, reference=reference, sampler=gen.sampler,
+                                batch=batch, **gen.options)
     return {name: qualities[name] for name in found}
 
 
