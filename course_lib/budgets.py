@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -92,6 +93,14 @@ def plot_budgets(options: list[Option], budgets=BUDGETS, share: float = 1.0, ax=
     ax.set_title("Generation latency against latency budgets"
                  + ("" if share == 1 else f" ({share:.0%} of each budget)"), pad=70)
     return ax
+
+
+def options_from_saved(saved: Mapping[str, dict], prefix: str) -> list[Option] | None:
+    """Options from a saved pair of comparisons ``<prefix>_batch1`` and ``<prefix>_batch64``
+    (``results.comparisons``), or None while either is missing: latency and bulk throughput
+    always come from the same set of candidates."""
+    one, bulk = saved.get(f"{prefix}_batch1"), saved.get(f"{prefix}_batch64")
+    return options_from_comparison(one, bulk) if one and bulk else None
 
 
 def options_from_comparison(comparison, batch_comparison=None) -> list[Option]:

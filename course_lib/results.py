@@ -103,18 +103,18 @@ def _machine_line(machine: dict | None) -> str:
     return describe(machine)
 
 
-def comparisons_from(stored: list[StoredResult], notebook: str) -> list[dict]:
-    """The saved ``compare`` results (found) that ``notebook`` made, in save order."""
-    return [r.data for r in stored if r.found and r.notebook == notebook
-            and r.data.get("rows") and "median_s" in r.data["rows"][0]]
+def comparisons(stored: list[StoredResult]) -> dict[str, dict]:
+    """The saved ``compare`` results that were found, by result name."""
+    return {r.name: r.data for r in stored if r.found and r.data.get("rows")
+            and "median_s" in r.data["rows"][0]}
 
 
 def plot_headlines(stored: list[StoredResult], ax=None):
     """The best measured speedup of every saved comparison, one bar each (log scale)."""
     import matplotlib.pyplot as plt
 
-    found = [(r.name, max(row["speedup"] for row in r.data["rows"]))
-             for r in stored if r.found and r.data.get("rows") and "median_s" in r.data["rows"][0]]
+    found = [(name, max(row["speedup"] for row in data["rows"]))
+             for name, data in comparisons(stored).items()]
     ax = ax or plt.subplots(figsize=(8, 1.2 + 0.4 * max(1, len(found))))[1]
     if not found:
         ax.text(0.5, 0.5, "no comparisons saved yet: run notebooks 00-05 first",

@@ -47,6 +47,17 @@ def test_table_and_options_from_saved_comparisons():
     assert len(ax.patches) == 2
 
 
+def test_options_come_from_a_saved_pair_or_not_at_all():
+    batch1 = {"work": 1, "rows": [{"name": "a", "median_s": 0.01, "throughput": 100.0}]}
+    batch64 = {"work": 64, "rows": [{"name": "a", "median_s": 0.064, "throughput": 1000.0}]}
+    saved = {"05_x_batch1": batch1, "05_x_batch64": batch64, "05_y_batch1": batch1,
+             "05_z_batch64": batch64}
+    options = budgets.options_from_saved(saved, "05_x")
+    assert [(o.name, o.latency_ms, o.images_per_s) for o in options] == [("a", 10.0, 1000.0)]
+    assert budgets.options_from_saved(saved, "05_y") is None
+    assert budgets.options_from_saved(saved, "05_z") is None
+
+
 def test_options_from_live_comparison_objects():
     from course_lib.measure import compare
 

@@ -48,8 +48,8 @@ def test_headlines_chart_and_comparisons_per_notebook(tmp_path, monkeypatch):
             progress=False).save("05_x")
     stored = [results.StoredResult("05_x", "05_n.ipynb", results.load_result("05_x")),
               results.StoredResult("05_y", "05_n.ipynb", None, "not saved yet")]
-    assert [c["title"] for c in results.comparisons_from(stored, "05_n.ipynb")] == ["base vs quick"]
-    assert results.comparisons_from(stored, "04_n.ipynb") == []
+    assert [c["title"] for c in results.comparisons(stored).values()] == ["base vs quick"]
+    assert list(results.comparisons(stored)) == ["05_x"]  # the missing one is left out
     ax = results.plot_headlines(stored)
     assert len(ax.patches) == 1
     assert len(results.plot_headlines([]).patches) == 0
