@@ -95,8 +95,14 @@ def write_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
     np.savez_compressed(buffer, **arrays)
     path = write_bytes_atomic(path, buffer.getvalue())
     if card is not None:
-        write_text_atomic(Path(path).with_suffix(".json"), json.dumps(card, indent=2) + "\n")
+        write_card(path, card)
     return path
+
+
+def write_card(model_path: str | os.PathLike, card: Mapping) -> Path:
+    """A model's JSON card, beside it (same name, ``.json``), written atomically."""
+    return write_text_atomic(Path(model_path).with_suffix(".json"),
+                             json.dumps(card, indent=2) + "\n")
 
 
 def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:

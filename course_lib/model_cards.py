@@ -69,7 +69,7 @@ def record_quality(args: argparse.Namespace, card: Mapping, script: str,
     card = stamp({**card, "quality_temperature_1": measured, **extra,
                   "quality_command": f"python {script}"
                                      + (" --evaluate-only" if args.evaluate_only else "")})
-    files.write_text_atomic(card_path(args.output), json.dumps(card, indent=2) + "\n")
+    files.write_card(args.output, card)
     return card
 
 

@@ -31,7 +31,7 @@ def save_model(model, path: str | Path, card: dict | None = None) -> Path:
         raise ValueError(f"path: expected a file name ending in .keras, got {path.name!r}")
     files.write_atomic(path, lambda tmp: _weights_only(model).save(tmp))
     if card is not None:
-        files.write_text_atomic(path.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
+        files.write_card(path, card)
     return path
 
 

@@ -10,12 +10,11 @@ the test accuracy, and writes data/mnist_cnn.keras atomically with its sha256 an
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 
 from course_lib import config
 from course_lib.evaluation import evaluate
-from course_lib.machine import describe
+from course_lib.machine import stamp
 from course_lib.mnist import load_splits
 from course_lib.model_store import CLASSIFIER_PATH, save_model
 from course_lib.models import CNN_RECIPE
@@ -28,9 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(CLASSIFIER_PATH), help="where to write the model")
     args = parser.parse_args(argv)
-
-    import keras
-    import tensorflow as tf
 
     config.set_seed(CNN_RECIPE.seed)
     train_split, test_split = load_splits()
@@ -49,11 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         "train_seconds": round(result.train_s, 1),
         "epoch_test_accuracy": [round(a, 4) for a in result.test_accuracy],
         "parameters": int(result.model.count_params()),
-        "machine": describe(),
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-        "made": datetime.date.today().isoformat(),
     }
-    save_model(result.model, args.output, card)
+    save_model(result.model, args.output, stamp(card))
     print(f"wrote {args.output} and its card")
     return 0
 
