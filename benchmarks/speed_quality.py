@@ -53,11 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     limits = measure_limits()
     table = tradeoff.tradeoff_table(found, timings, qualities, limits)
     print(f"\n{limits}\n{args.per_class} digits per class judged at temperature 1.0:\n")
-    print(table.to_string(formatters={
-        **{c: fmt for c in table.columns if c.startswith(("ms/", "images/", "MFLOP"))},
-        "share of peak compute": "{:.1%}".format, "agreement": "{:.1%}".format,
-        "weakest class": "{:.0%}".format, "confidence": "{:.1%}".format,
-        "diversity": "{:.3f}".format}))
+    print(table.to_string(formatters=tradeoff.table_formats(table)))
     print(f"\nreal test digits' diversity: {next(iter(qualities.values())).real_diversity:.3f}")
     for name, quality in qualities.items():
         print(f"{name:28s} " + " ".join(f"{d}:{share:.0%}" for d, share

@@ -18,7 +18,7 @@ import numpy as np
 from . import maskgit, one_shot, samplers, tiny_gpt
 from .generation_quality import Quality, judge
 from .image_tokens import Tokenizer
-from .measure import Comparison, compare
+from .measure import Comparison, compare, fmt
 
 GPT_NAME = "GPT, KV cache, XLA loop"
 RECOMPUTE_NAME = "GPT, no cache, XLA loop"
@@ -116,6 +116,17 @@ def tradeoff_table(found: Mapping[str, Generator], timings: Mapping[int, Compari
                     "confidence": quality.confidence, "diversity": quality.diversity})
         rows.append(row)
     return pd.DataFrame(rows).set_index("generator")
+
+
+def table_formats(table) -> dict[str, Callable[[float], str]]:
+    """How to print each column of ``tradeoff_table`` (for ``DataFrame.to_string`` or
+    ``Styler.format``): times and rates with ``measure.fmt``, shares as percentages."""
+    formats = {column: fmt for column in table.columns
+               if column.startswith(("ms/", "images/", "MFLOP"))}
+    formats.update({"share of peak compute": "{:.1%}".format, "agreement": "{:.1%}".format,
+                    "weakest class": "{:.0%}".format, "confidence": "{:.1%}".format,
+                    "diversity": "{:.3f}".format})
+    return {column: formats[column] for column in table.columns if column in formats}
 
 
 def short_name(name: str) -> str:

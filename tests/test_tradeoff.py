@@ -84,6 +84,9 @@ def test_table_and_chart(contenders):
     assert table.loc[name, "images/s, batch 2"] == pytest.approx(
         2 / timings[2].row(name).median_s)
     assert table.loc[name, "sequential passes"] == 2
+    formats = tradeoff.table_formats(table)
+    assert formats["agreement"](0.1234) == "12.3%" and "ms/image, batch 2" in formats
+    assert "%" in table.to_string(formatters=formats)
     figure = tradeoff.plot_tradeoff(table, real_diversity=0.3)
     assert len(figure.axes) == 2 and figure.axes[0].get_xscale() == "log"
 
