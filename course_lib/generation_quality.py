@@ -57,9 +57,17 @@ def generate(model, tokenizer: Tokenizer | None, per_class: int, *, seed: int = 
     if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
         raise ValueError(f"per_class: expected an integer >= 1, got {per_class!r}")
     labels = np.repeat(np.arange(NUM_CLASSES, dtype=np.int32), per_class)
-    drawn = np.concatenate([sampler(model, labels[i:i + batch], seed=seed + i, **options)
-                            for i in range(0, len(labels), batch)])
-    return (drawn if tokenizer is None else tokenizer.decode(drawn)), labels
+    images = [draw(model, tokenizer, labels[i:i + batch], seed + i, sampler, **options)
+              for i in range(0, len(labels), batch)]
+    return np.concatenate(images), labels
+
+
+def draw(model, tokenizer: Tokenizer | None, classes: np.ndarray, seed: int = 0,
+         sampler: Callable[..., np.ndarray] = sample_cached_xla, **options) -> np.ndarray:
+    """Images (n, 28, 28) of ``classes``: ``sampler``'s tokens decoded by ``tokenizer``, or its
+    images as they are when ``tokenizer`` is None."""
+    made = sampler(model, classes, seed=seed, **options)
+    return made if tokenizer is None else tokenizer.decode(made)
 
 
 def diversity(images: np.ndarray, labels: np.ndarray, pairs: int = 2000, seed: int = 0) -> float:

@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import maskgit, one_shot, samplers, tiny_gpt
-from .generation_quality import Quality, judge
+from .generation_quality import Quality, draw, judge
 from .image_tokens import Tokenizer
 from .measure import Comparison, compare, fmt
 
@@ -39,8 +39,7 @@ class Generator:
     same_tokens_as: str | None = None  # a generator proven to draw identical tokens
 
     def draw(self, classes: np.ndarray, seed: int = 0) -> np.ndarray:
-        made = self.sampler(self.model, classes, seed=seed, **self.options)
-        return made if self.tokenizer is None else self.tokenizer.decode(made)
+        return draw(self.model, self.tokenizer, classes, seed, self.sampler, **self.options)
 
 
 def generators(gpt: tiny_gpt.DigitGPT, maskgit_model: tiny_gpt.DigitGPT, tokenizer: Tokenizer,
