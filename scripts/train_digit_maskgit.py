@@ -1,6 +1,6 @@
 """Make the MaskGIT model shipped in data/ (notebook 05's parallel decoder).
 
-    python scripts/train_digit_maskgit.py                  # about 25-35 minutes on a 2-core CPU
+    python scripts/train_digit_maskgit.py  # 33 min of training on a 2-core CPU (its card)
     python scripts/train_digit_maskgit.py --evaluate-only  # re-measure the shipped model's card
 
 Uses the shipped GPT's tokenizer (data/digit_gpt.npz), so both models draw the same tokens;
