@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.call(test_command(python, extra), cwd=ROOT, env=env)
     if args.command in ("book", "slides"):
         flags = (["--quick"] if args.quick else []) + (["--slides"] if args.command == "slides" else [])
-        return subprocess.call([str(python), "-m", "course_lib.book", *flags, *extra],
+        return subprocess.call([str(python), "-m", "course_lib.publish.book", *flags, *extra],
                                cwd=ROOT, env=env)
     return subprocess.call(lab_command(python, port=args.port,
                                        open_browser=not args.no_browser), cwd=ROOT, env=env)

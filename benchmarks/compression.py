@@ -6,7 +6,7 @@
 
 Builds the variants of notebook 04 from the pretrained classifier (LiteRT float32, dynamic-range
 int8, float16 and full int8, Keras int8, pruned to 80%, a distilled student), judges each with
-``compression.evaluate_variant`` on the same test images, prints the table, the issue's targets
+``evaluate.evaluate_variant`` on the same test images, prints the table, the issue's targets
 as PASS/FAIL lines (the issue's limits, whatever the mode), and what the timings say.
 """
 
@@ -19,10 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_lib import compression, config, files, model_store  # noqa: E402
-from course_lib import compression_report as study  # noqa: E402
-from course_lib.machine import describe  # noqa: E402
-from course_lib.mnist import load_splits  # noqa: E402
+from course_lib import config, files
+from course_lib.compress import evaluate
+from course_lib.mnist import model_store  # noqa: E402
+from course_lib.compress import report as study  # noqa: E402
+from course_lib.measure.machine import describe  # noqa: E402
+from course_lib.mnist.splits import load_splits  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,15 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     train, test = load_splits(test_size=settings.test_size)
     variants = study.build_variants(teacher, train, settings)
     built = time.perf_counter()
-    results = [compression.evaluate_variant(name, model, test, repeats=settings.repeats)
+    results = [evaluate.evaluate_variant(name, model, test, repeats=settings.repeats)
                for name, model in variants.items()]
-    table = compression.results_frame(results)
+    table = evaluate.results_frame(results)
     print(f"\nBuilt in {built - start:.0f} s, measured in {time.perf_counter() - built:.0f} s, "
           f"on {len(test):,} test images:\n")
     print(study.readable(table).to_string(index=False))
 
-    ratio = (compression.count_parameters(variants[study.STUDENT])
-             / compression.count_parameters(teacher))
+    ratio = (evaluate.count_parameters(variants[study.STUDENT])
+             / evaluate.count_parameters(teacher))
     found = study.bars(table, ratio)
     print()
     for bar in found:

@@ -19,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from course_lib import config, samplers, tiny_gpt  # noqa: E402
-from course_lib.machine import describe, measure_limits  # noqa: E402
+from course_lib import config
+from course_lib.generate import samplers, tiny_gpt  # noqa: E402
+from course_lib.measure.machine import describe, measure_limits  # noqa: E402
 from course_lib.measure import compare, fmt  # noqa: E402
 
 SLOW = ["predict() per token", "recompute, eager", "KV cache, eager"]

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd  # noqa: E402
 
-from course_lib.machine import describe  # noqa: E402
-from course_lib.mnist import load_splits  # noqa: E402
-from course_lib.models import FAST_MLP_RECIPE, SEED_RECIPE  # noqa: E402
-from course_lib.training import train  # noqa: E402
+from course_lib.measure.machine import describe  # noqa: E402
+from course_lib.mnist.splits import load_splits  # noqa: E402
+from course_lib.mnist.models import FAST_MLP_RECIPE, SEED_RECIPE  # noqa: E402
+from course_lib.mnist.training import train  # noqa: E402
 
 MAX_RATIO = 0.30  # the bar: fast time-to-target / seed training time
 

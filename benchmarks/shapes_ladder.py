@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from course_lib import config, shape_ladder  # noqa: E402
-from course_lib.machine import describe, measure_limits  # noqa: E402
+from course_lib import config
+from course_lib.shapes import ladder  # noqa: E402
+from course_lib.measure.machine import describe, measure_limits  # noqa: E402
 from course_lib.measure import compare, fmt  # noqa: E402
 
 TARGETS = {"per-pixel Python": 300, "Pillow per image": 3}  # NumPy batch must be this much faster
@@ -30,7 +31,7 @@ def check_same_pixels(candidates: dict, reference: np.ndarray) -> None:
     for name, draw in candidates.items():
         result = draw()
         if name.startswith("Pillow"):
-            overlap = shape_ladder.iou(result, reference)
+            overlap = ladder.iou(result, reference)
             assert overlap >= 0.99, f"{name}: IoU {overlap:.4f} with the exact rule"
             print(f"  {name}: IoU {overlap:.4f} with the exact pixel rule (its own edge rule)")
         else:
@@ -48,13 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config.set_seed(0)
-    circles = shape_ladder.random_circles(args.batch, args.canvas, r_max=args.canvas * 7 // 16)
+    circles = ladder.random_circles(args.batch, args.canvas, r_max=args.canvas * 7 // 16)
     print(f"Machine: {describe()}")
     print(f"Checking the rungs on {args.batch} circles of {args.canvas}x{args.canvas} ...")
-    with shape_ladder.process_pool() as pool:
-        candidates = shape_ladder.ladder_candidates(circles, args.canvas, pool=pool,
+    with ladder.process_pool() as pool:
+        candidates = ladder.ladder_candidates(circles, args.canvas, pool=pool,
                                                     tensorflow=args.tensorflow)
-        check_same_pixels(candidates, shape_ladder.draw_circles_batch(*circles, args.canvas))
+        check_same_pixels(candidates, ladder.draw_circles_batch(*circles, args.canvas))
         result = compare(candidates, baseline="per-pixel Python", work=args.batch,
                          unit="images", repeats=args.repeats, progress=False,
                          title=f"Filled circles, {args.canvas}x{args.canvas}, batch {args.batch}")
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(result)
     print(f"\nPer image, against this machine's limit ({limits}):")
-    table = shape_ladder.ladder_table(result, args.batch, args.canvas ** 2, limits)
+    table = ladder.ladder_table(result, args.batch, args.canvas ** 2, limits)
     print(table.to_string(index=False, formatters={
         "ms/image": fmt, "images/s": fmt,
         "speedup vs per-pixel Python": lambda x: f"{fmt(x)}x",

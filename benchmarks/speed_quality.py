@@ -18,11 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_lib import config, maskgit, one_shot, tiny_gpt, tradeoff  # noqa: E402
-from course_lib.machine import describe, measure_limits  # noqa: E402
+from course_lib import config
+from course_lib.generate import maskgit, one_shot, tiny_gpt, tradeoff  # noqa: E402
+from course_lib.measure.machine import describe, measure_limits  # noqa: E402
 from course_lib.measure import fmt  # noqa: E402
-from course_lib.mnist import load_splits  # noqa: E402
-from course_lib.model_store import load_classifier  # noqa: E402
+from course_lib.mnist.splits import load_splits  # noqa: E402
+from course_lib.mnist.model_store import load_classifier  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from course_lib import quiz
-from course_lib.qa import BankError
+from course_lib.interview import quiz
+from course_lib.interview.qa import BankError
 
 
 class _Exit(Exception):

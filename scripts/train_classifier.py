@@ -13,12 +13,12 @@ import argparse
 import sys
 
 from course_lib import config
-from course_lib.evaluation import evaluate
-from course_lib.machine import stamp
-from course_lib.mnist import load_splits
-from course_lib.model_store import CLASSIFIER_PATH, save_model
-from course_lib.models import CNN_RECIPE
-from course_lib.training import train
+from course_lib.mnist.evaluation import evaluate
+from course_lib.measure.machine import stamp
+from course_lib.mnist.splits import load_splits
+from course_lib.mnist.model_store import CLASSIFIER_PATH, save_model
+from course_lib.mnist.models import CNN_RECIPE
+from course_lib.mnist.training import train
 
 REQUIRED_ACCURACY = 0.993
 

@@ -22,9 +22,10 @@ SCRIPT = "scripts/train_digit_cvae.py"
 
 
 def train(args: argparse.Namespace) -> dict:
-    from course_lib import config, model_cards, one_shot
-    from course_lib.machine import stamp
-    from course_lib.mnist import load_splits
+    from course_lib import config
+    from course_lib.generate import cards, one_shot
+    from course_lib.measure.machine import stamp
+    from course_lib.mnist.splits import load_splits
 
     config.set_seed(RECIPE["seed"])
     train_split, test_split = load_splits()
@@ -37,7 +38,7 @@ def train(args: argparse.Namespace) -> dict:
         learning_rate=RECIPE["learning_rate"], jit_compile=RECIPE["jit_compile"],
         validation=(test_split.x, test_split.y), verbose=2)
     train_s = time.perf_counter() - start
-    card = model_cards.training_card(
+    card = cards.training_card(
         "class-conditional VAE, one decoder pass per digit (notebook 05)", SCRIPT, args, RECIPE,
         model.count_params(), train_s, history.history,
         decoder_flops_per_image=one_shot.flops_per_image(spec))
@@ -48,25 +49,25 @@ def train(args: argparse.Namespace) -> dict:
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """Sample 100 digits per class at temperature 1.0; record the classifier's agreement."""
-    from course_lib import model_cards, one_shot
-    from course_lib.generation_quality import judge
-    from course_lib.mnist import load_splits
-    from course_lib.model_store import load_classifier
+    from course_lib.generate import cards, one_shot
+    from course_lib.generate.quality import judge
+    from course_lib.mnist.splits import load_splits
+    from course_lib.mnist.model_store import load_classifier
 
     _, test_split = load_splits()
     quality = judge(one_shot.load(args.output), None, load_classifier(), per_class=100,
                     temperature=1.0, seed=0, sampler=one_shot.sample,
                     reference=(test_split.x[:2000], test_split.y[:2000]))
     print(quality)
-    model_cards.record_quality(args, card, SCRIPT, quality)
-    return model_cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
+    cards.record_quality(args, card, SCRIPT, quality)
+    return cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_lib import model_cards, one_shot
+    from course_lib.generate import cards, one_shot
 
-    args = model_cards.parser(__doc__.splitlines()[0], one_shot.MODEL_PATH).parse_args(argv)
-    return model_cards.run(args, train, evaluate)
+    args = cards.parser(__doc__.splitlines()[0], one_shot.MODEL_PATH).parse_args(argv)
+    return cards.run(args, train, evaluate)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,11 @@ SCRIPT = "scripts/train_digit_gpt.py"
 def train(args: argparse.Namespace) -> dict:
     import keras
 
-    from course_lib import config, model_cards, tiny_gpt
-    from course_lib.image_tokens import fit_tokenizer
-    from course_lib.machine import stamp
-    from course_lib.mnist import load_splits
+    from course_lib import config
+    from course_lib.generate import cards, tiny_gpt
+    from course_lib.generate.image_tokens import fit_tokenizer
+    from course_lib.measure.machine import stamp
+    from course_lib.mnist.splits import load_splits
 
     config.set_seed(RECIPE["seed"])
     train_split, test_split = load_splits()
@@ -51,7 +52,7 @@ def train(args: argparse.Namespace) -> dict:
         learning_rate=RECIPE["learning_rate"], label_smoothing=RECIPE["label_smoothing"],
         validation=(test_tokens, test_split.y), verbose=2, callbacks=[checkpoint])
     train_s = time.perf_counter() - start
-    card = model_cards.training_card(
+    card = cards.training_card(
         "tiny class-conditional GPT over 4x4-patch image tokens (notebook 05)", SCRIPT, args,
         RECIPE, model.count_params(), train_s, history.history,
         tokenizer_test_mse=round(tokenizer.reconstruction_error(test_split.x), 5))
@@ -62,23 +63,23 @@ def train(args: argparse.Namespace) -> dict:
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """Sample 100 digits per class at temperature 1.0; record the classifier's agreement."""
-    from course_lib import model_cards, tiny_gpt
-    from course_lib.generation_quality import judge
-    from course_lib.model_store import load_classifier
+    from course_lib.generate import cards, tiny_gpt
+    from course_lib.generate.quality import judge
+    from course_lib.mnist.model_store import load_classifier
 
     model, tokenizer = tiny_gpt.load(args.output)
     quality = judge(model, tokenizer, load_classifier(), per_class=100, temperature=1.0, seed=0)
     print(quality)
-    model_cards.record_quality(args, card, SCRIPT, quality)
-    return model_cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
+    cards.record_quality(args, card, SCRIPT, quality)
+    return cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_lib import model_cards, tiny_gpt
+    from course_lib.generate import cards, tiny_gpt
 
-    args = model_cards.parser(__doc__.splitlines()[0], tiny_gpt.MODEL_PATH,
+    args = cards.parser(__doc__.splitlines()[0], tiny_gpt.MODEL_PATH,
                               checkpoint=True).parse_args(argv)
-    return model_cards.run(args, train, evaluate)
+    return cards.run(args, train, evaluate)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 
 Uses the shipped GPT's tokenizer (data/digit_gpt.npz), so both models draw the same tokens;
 trains a bidirectional Transformer of the GPT's size on randomly masked ``[class] + 49 tokens``
-(``course_lib.maskgit.train_maskgit``), and writes data/digit_maskgit.npz atomically with its
+(``course_lib.generate.maskgit.train_maskgit``), and writes data/digit_maskgit.npz atomically with its
 sha256 and a card (data/digit_maskgit.json) recording this command, the recipe, the training
 curve and the classifier agreement of 100 samples per class at several numbers of passes.
 """
@@ -27,9 +27,10 @@ SCRIPT = "scripts/train_digit_maskgit.py"
 def train(args: argparse.Namespace) -> dict:
     import keras
 
-    from course_lib import config, maskgit, model_cards, tiny_gpt
-    from course_lib.machine import stamp
-    from course_lib.mnist import load_splits
+    from course_lib import config
+    from course_lib.generate import cards, maskgit, tiny_gpt
+    from course_lib.measure.machine import stamp
+    from course_lib.mnist.splits import load_splits
 
     config.set_seed(RECIPE["seed"])
     train_split, test_split = load_splits()
@@ -48,7 +49,7 @@ def train(args: argparse.Namespace) -> dict:
         learning_rate=RECIPE["learning_rate"], validation=(test_tokens, test_split.y),
         verbose=2, callbacks=[checkpoint])
     train_s = time.perf_counter() - start
-    card = model_cards.training_card(
+    card = cards.training_card(
         "bidirectional MaskGIT Transformer over the GPT's 4x4-patch tokens (notebook 05)",
         SCRIPT, args, RECIPE, model.count_params(), train_s, history.history)
     tiny_gpt.save(model, tokenizer, args.output, stamp(card))
@@ -58,9 +59,9 @@ def train(args: argparse.Namespace) -> dict:
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """100 digits per class at temperature 1.0 for each number of passes in ``STEPS``."""
-    from course_lib import maskgit, model_cards, tiny_gpt
-    from course_lib.generation_quality import judge
-    from course_lib.model_store import load_classifier
+    from course_lib.generate import cards, maskgit, tiny_gpt
+    from course_lib.generate.quality import judge
+    from course_lib.mnist.model_store import load_classifier
 
     model, tokenizer = tiny_gpt.load(args.output)
     classifier, qualities = load_classifier(), {}
@@ -69,18 +70,18 @@ def evaluate(args: argparse.Namespace, card: dict) -> int:
                                       temperature=1.0, seed=0, sampler=maskgit.sample_maskgit,
                                       steps=steps)
         print(f"{steps:2d} passes: {qualities[str(steps)]}")
-    model_cards.record_quality(args, card, SCRIPT, qualities,
+    cards.record_quality(args, card, SCRIPT, qualities,
                                choice_temperature=maskgit.CHOICE_TEMPERATURE)
-    return model_cards.meets_bar(qualities[str(BAR_STEPS)], REQUIRED_AGREEMENT,
+    return cards.meets_bar(qualities[str(BAR_STEPS)], REQUIRED_AGREEMENT,
                                  REQUIRED_PER_CLASS, f" at {BAR_STEPS} passes")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_lib import maskgit, model_cards
+    from course_lib.generate import cards, maskgit
 
-    args = model_cards.parser(__doc__.splitlines()[0], maskgit.MODEL_PATH,
+    args = cards.parser(__doc__.splitlines()[0], maskgit.MODEL_PATH,
                               checkpoint=True).parse_args(argv)
-    return model_cards.run(args, train, evaluate)
+    return cards.run(args, train, evaluate)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ with the notebook and cell named."""
 import nbformat
 import pytest
 
-from course_lib import book, config
+from course_lib import config
+from course_lib.publish import book
 
 
 def _notebook(path, *sources):

@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from course_lib import compression, distillation, pruning, quantization
-from course_lib.mnist import load_splits
+from course_lib.compress import distillation, evaluate, pruning, quantization
+from course_lib.mnist.splits import load_splits
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +84,8 @@ def test_interpreter_predictions_match_keras(small_cnn, tflite_models, splits, k
                                              min_agreement):
     _, test = splits
     keras_scores = np.asarray(small_cnn(test.x_float, training=False))
-    litert = compression.LiteRTModel(tflite_models[kind])
-    litert_scores = compression.predict_all(litert, test.x, batch_size=128)  # batches of 2 sizes
+    litert = evaluate.LiteRTModel(tflite_models[kind])
+    litert_scores = evaluate.predict_all(litert, test.x, batch_size=128)  # batches of 2 sizes
     assert litert_scores.shape == keras_scores.shape
     assert agreement(litert_scores, keras_scores) >= min_agreement
 
@@ -94,8 +94,8 @@ def test_quantized_flatbuffers_are_smaller_and_full_integer_takes_int8(tflite_mo
     size = {kind: len(content) for kind, content in tflite_models.items()}
     assert size["dynamic"] < 0.4 * size["float32"] and size["int8"] < 0.4 * size["float32"]
     assert size["float16"] < 0.6 * size["float32"]
-    assert compression.LiteRTModel(tflite_models["int8"]).input_dtype() == np.int8
-    assert compression.LiteRTModel(tflite_models["float32"]).input_dtype() == np.float32
+    assert evaluate.LiteRTModel(tflite_models["int8"]).input_dtype() == np.int8
+    assert evaluate.LiteRTModel(tflite_models["float32"]).input_dtype() == np.float32
 
 
 def test_stored_int8_kernel_is_the_keras_kernel_to_half_a_step(small_cnn, tflite_models):
@@ -119,8 +119,8 @@ def test_keras_int8_quantizes_dense_layers_of_a_copy(small_cnn, splits):
 
 def test_evaluate_variant_measures_tflite_and_keras_alike(small_cnn, tflite_models, splits):
     _, test = splits
-    rows = [compression.evaluate_variant("keras", small_cnn, test, batch_size=64, repeats=2),
-            compression.evaluate_variant("dynamic", tflite_models["dynamic"], test,
+    rows = [evaluate.evaluate_variant("keras", small_cnn, test, batch_size=64, repeats=2),
+            evaluate.evaluate_variant("dynamic", tflite_models["dynamic"], test,
                                          batch_size=64, repeats=2)]
     expected = np.mean(np.asarray(small_cnn.predict(test.x_float, verbose=0)).argmax(1) == test.y)
     assert rows[0].accuracy == pytest.approx(expected)
@@ -128,14 +128,14 @@ def test_evaluate_variant_measures_tflite_and_keras_alike(small_cnn, tflite_mode
     assert rows[1].gzip_bytes == len(gzip.compress(tflite_models["dynamic"], 9))
     for row in rows:
         assert row.latency_ms > 0 and row.images_per_s > 0 and row.batch_size == 64
-    frame = compression.results_frame(rows)
+    frame = evaluate.results_frame(rows)
     assert frame.loc[0, "size_vs_base"] == 1 and frame.loc[1, "size_vs_base"] < 0.5
     assert frame["accuracy_drop_pp"].iloc[1] == pytest.approx((rows[0].accuracy - rows[1].accuracy) * 100)
 
 
 def test_keras_size_is_the_deployed_file_without_optimizer_state(small_cnn):
-    blob = compression.serialized(small_cnn)
-    weights = compression.count_parameters(small_cnn) * 4
+    blob = evaluate.serialized(small_cnn)
+    weights = evaluate.count_parameters(small_cnn) * 4
     assert weights < len(blob) < weights + 100_000  # Adam's two moments would triple it
 
 
@@ -144,7 +144,7 @@ def test_keras_size_is_the_deployed_file_without_optimizer_state(small_cnn):
 def test_unsupported_models_are_refused_naming_the_argument(model, splits):
     _, test = splits
     with pytest.raises(TypeError, match="model: expected a Keras model or the bytes of a .tflite"):
-        compression.evaluate_variant("bad", model, test)
+        evaluate.evaluate_variant("bad", model, test)
     with pytest.raises(TypeError, match="model: expected a Keras model"):
         quantization.to_tflite(model)
 
@@ -163,7 +163,7 @@ def test_conversion_refuses_unknown_kinds(small_cnn):
 
 def test_pareto_front():
     cost, quality = [1, 2, 3, 2, 5], [0.90, 0.95, 0.94, 0.95, 0.99]
-    assert compression.pareto_front(cost, quality).tolist() == [True, True, False, True, True]
+    assert evaluate.pareto_front(cost, quality).tolist() == [True, True, False, True, True]
 
 
 # --- pruning ---------------------------------------------------------------------------------
@@ -215,11 +215,11 @@ def _fit_and_watch(model, train, keep_masks: bool) -> tuple[list, list[bool]]:
 
 def test_masks_stay_zero_after_every_fine_tuning_step(small_cnn, splits):
     train, _ = splits
-    masks, zero = _fit_and_watch(compression.copy_model(small_cnn), train, keep_masks=True)
+    masks, zero = _fit_and_watch(evaluate.copy_model(small_cnn), train, keep_masks=True)
     assert len(zero) == 10 and all(zero)
     assert all(abs((~mask).mean() - 0.5) < 1e-3 for mask in masks)
     # Without re-applying them, the optimizer revives pruned weights at the first step.
-    _, revived = _fit_and_watch(compression.copy_model(small_cnn), train, keep_masks=False)
+    _, revived = _fit_and_watch(evaluate.copy_model(small_cnn), train, keep_masks=False)
     assert not any(revived)
 
 
@@ -235,8 +235,8 @@ def test_prune_reaches_the_target_on_a_copy_and_keeps_accuracy(small_cnn, splits
     before = np.mean(np.asarray(small_cnn(test.x_float)).argmax(1) == test.y)
     after = np.mean(np.asarray(result.model(test.x_float)).argmax(1) == test.y)
     assert after > before - 0.05
-    pruned_gz = len(gzip.compress(compression.serialized(result.model)))
-    assert pruned_gz < 0.8 * len(gzip.compress(compression.serialized(small_cnn)))
+    pruned_gz = len(gzip.compress(evaluate.serialized(result.model)))
+    assert pruned_gz < 0.8 * len(gzip.compress(evaluate.serialized(small_cnn)))
 
 
 def test_small_layers_are_not_pruned(small_cnn):
@@ -248,10 +248,10 @@ def test_small_layers_are_not_pruned(small_cnn):
 # --- distillation ----------------------------------------------------------------------------
 
 def test_student_has_under_a_fifth_of_the_course_cnn_weights():
-    from course_lib.models import cnn
+    from course_lib.mnist.models import cnn
 
-    ratio = (compression.count_parameters(distillation.student_cnn())
-             / compression.count_parameters(cnn()))
+    ratio = (evaluate.count_parameters(distillation.student_cnn())
+             / evaluate.count_parameters(cnn()))
     assert ratio <= 0.2
 
 
@@ -271,7 +271,7 @@ def test_distill_trains_a_student_that_outputs_probabilities(small_cnn, splits):
     scores = np.asarray(result.model(test.x_float[:20]))
     assert np.allclose(scores.sum(axis=1), 1, atol=1e-5)
     assert result.losses[1] < result.losses[0]
-    assert result.student_parameters == compression.count_parameters(result.model)
+    assert result.student_parameters == evaluate.count_parameters(result.model)
     with pytest.raises(TypeError, match="teacher: expected a Keras model"):
         distillation.distill("teacher.keras", train)
 
@@ -280,12 +280,12 @@ def test_distill_trains_a_student_that_outputs_probabilities(small_cnn, splits):
 
 def synthetic_table(int8_speed: float, student_accuracy: float = 0.986):
     """A results table with made-up numbers: int8 flatbuffers ``int8_speed`` times as fast."""
-    from course_lib import compression_report as study
+    from course_lib.compress import report as study
 
     def row(name, size, gz, accuracy, latency, rate):
-        return compression.VariantResult(name, size, gz, accuracy, latency, rate, 256)
+        return evaluate.VariantResult(name, size, gz, accuracy, latency, rate, 256)
 
-    return compression.results_frame([
+    return evaluate.results_frame([
         row(study.FLOAT, 3_600_000, 3_300_000, 0.995, 6.0, 5000),
         row(study.LITERT, 3_590_000, 3_300_000, 0.995, 0.2, 10000),
         row(study.DYNAMIC, 900_000, 850_000, 0.994, 0.2 / int8_speed, 10000 * int8_speed),
@@ -300,7 +300,7 @@ def synthetic_table(int8_speed: float, student_accuracy: float = 0.986):
                                                   (0.5, "2.0x slower", "eat the savings"),
                                                   (1.05, "about as fast", "eat the savings")])
 def test_speed_verdicts_follow_the_measurements(speed, words, reason):
-    from course_lib import compression_report as study
+    from course_lib.compress import report as study
 
     lines = study.speed_verdicts(synthetic_table(speed))
     int8 = [line for line in lines if line.startswith(study.INT8)][0]
@@ -310,7 +310,7 @@ def test_speed_verdicts_follow_the_measurements(speed, words, reason):
 
 
 def test_bars_measure_sizes_and_drops_against_the_right_baseline():
-    from course_lib import compression_report as study
+    from course_lib.compress import report as study
 
     found = {bar.what: bar for bar in study.bars(synthetic_table(2.0), 0.12)}
     assert found["dynamic int8 size / float32 size"].measured == pytest.approx(900_000 / 3_590_000)
@@ -337,7 +337,7 @@ def _comparison(medians_ms: dict):
     (7.0, 6.9, 0.2, "does not help here"),
     (0.2, 0.2, 0.21, "buys nothing at batch 1")])
 def test_latency_story_reports_the_ratio_whatever_it_is(keras_ms, graph_ms, lite_ms, expected):
-    from course_lib import compression_report as study
+    from course_lib.compress import report as study
 
     story = study.latency_story(_comparison({"K": keras_ms, "G": graph_ms, "L": lite_ms}),
                                 "K", "G", "L")
@@ -347,9 +347,9 @@ def test_latency_story_reports_the_ratio_whatever_it_is(keras_ms, graph_ms, lite
 def test_traced_predictor_and_compare_latency_agree_with_keras(small_cnn, tflite_models, splits):
     _, test = splits
     images = test.x_float[:8]
-    traced = compression.traced_predictor(small_cnn)
+    traced = evaluate.traced_predictor(small_cnn)
     assert np.allclose(traced(images), np.asarray(small_cnn(images)), atol=1e-5)
-    result = compression.compare_latency(
+    result = evaluate.compare_latency(
         {"keras": small_cnn, "traced": traced, "litert": tflite_models["float32"]}, images,
         repeats=1)
     assert result.names() == ["keras", "traced", "litert"] and result.work == 8

@@ -40,5 +40,5 @@ def test_book_and_slides_commands_run_the_book_module(monkeypatch):
     monkeypatch.setattr(course.subprocess, "call", lambda command, **kw: calls.append(command) or 0)
     assert course.main(["book", "--quick"]) == 0
     assert course.main(["slides"]) == 0
-    assert calls == [["py", "-m", "course_lib.book", "--quick"],
-                     ["py", "-m", "course_lib.book", "--slides"]]
+    assert calls == [["py", "-m", "course_lib.publish.book", "--quick"],
+                     ["py", "-m", "course_lib.publish.book", "--slides"]]

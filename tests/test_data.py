@@ -5,7 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from course_lib import config, data
+from course_lib import config
+from course_lib.mnist import data
 
 
 def test_mnist_has_the_keras_layout_and_canonical_content():

@@ -3,21 +3,8 @@
 import numpy as np
 import pytest
 
-from course_lib import decode_demo, tiny_gpt
-
-
-@pytest.mark.parametrize("height, width, patch, tokens", [
-    (256, 256, 16, 256), (256, 256, 8, 1024), (512, 512, 16, 1024), (256, 512, 16, 512),
-    (28, 28, 4, 49), (28, 28, 1, 784)])
-def test_tokens_per_image(height, width, patch, tokens):
-    assert decode_demo.tokens_per_image(height, width, patch) == tokens
-
-
-@pytest.mark.parametrize("args, message", [((256, 256, 7), "patch: expected a divisor"),
-                                           ((0, 256, 16), "height"), ((256, 256, 2.0), "patch")])
-def test_tokens_per_image_refuses_bad_sizes(args, message):
-    with pytest.raises(ValueError, match=message):
-        decode_demo.tokens_per_image(*args)
+from course_lib.generate import tiny_gpt
+from course_lib.interview import decode_demo
 
 
 def test_token_table_is_blank_where_the_patch_does_not_divide():

@@ -15,11 +15,11 @@ from course_lib import config
 SCRIPT = textwrap.dedent("""
     import json
     import numpy as np
-    from course_lib.distribute import split_cpu, data_parallel_strategy
+    from course_lib.mnist.distribute import split_cpu, data_parallel_strategy
     split_cpu(2)
-    from course_lib.mnist import load_splits
-    from course_lib.models import Recipe
-    from course_lib.training import train
+    from course_lib.mnist.splits import load_splits
+    from course_lib.mnist.models import Recipe
+    from course_lib.mnist.training import train
 
     train_split, _ = load_splits(train_size=512)
     recipe = Recipe("seed_mlp", epochs=2, batch_size=64, learning_rate=1e-3)
@@ -49,7 +49,7 @@ def test_two_replica_training_matches_single_device():
 
 def test_split_cpu_after_start_explains_what_to_do():
     script = ("import tensorflow as tf; tf.constant(1) + 1\n"
-              "from course_lib.distribute import split_cpu\n"
+              "from course_lib.mnist.distribute import split_cpu\n"
               "try:\n    split_cpu(2)\nexcept RuntimeError as e:\n    print('ERR', e)\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=config.ROOT, capture_output=True,
                           text=True, timeout=120)
@@ -58,7 +58,7 @@ def test_split_cpu_after_start_explains_what_to_do():
 
 
 def test_bad_device_count():
-    from course_lib.distribute import split_cpu
+    from course_lib.mnist.distribute import split_cpu
 
     with pytest.raises(ValueError, match="devices: expected an integer >= 1"):
         split_cpu(0)

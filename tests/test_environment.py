@@ -1,4 +1,4 @@
-from course_lib import environment
+from course_lib.publish import environment
 
 
 def test_this_environment_passes_its_own_check():

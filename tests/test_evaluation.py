@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from course_lib.evaluation import (Evaluation, Mistake, accuracy, confident_mistakes,
+from course_lib.mnist.evaluation import (Evaluation, Mistake, accuracy, confident_mistakes,
                                    confusion_matrix, evaluate, per_class_accuracy,
                                    plot_confusion, plot_mistakes)
-from course_lib.mnist import Split
+from course_lib.mnist.splits import Split
 
 LABELS = np.array([0, 0, 1, 1, 2, 3])
 PREDICTED = np.array([0, 1, 1, 1, 0, 3])

@@ -6,7 +6,7 @@ import pytest
 
 from course_lib.exercises import mnist as ex
 from course_lib.exercises import solution
-from course_lib.models import SEED_RECIPE
+from course_lib.mnist.models import SEED_RECIPE
 
 
 def failures(report) -> str:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from course_lib.image_tokens import (Tokenizer, fit_tokenizer, from_patches, to_patches,
-                                     token_count)
+from course_lib.generate.image_tokens import (Tokenizer, fit_tokenizer, from_patches, to_patches,
+                                              tokens_per_image)
 
 
 def images(n=60, seed=0):
@@ -17,17 +17,34 @@ def images(n=60, seed=0):
     return x
 
 
+@pytest.mark.parametrize("height, width, patch, tokens", [
+    (256, 256, 16, 256), (256, 256, 8, 1024), (512, 512, 16, 1024), (256, 512, 16, 512),
+    (28, 28, 4, 49), (28, 28, 2, 196), (28, 28, 1, 784)])
+def test_tokens_per_image(height, width, patch, tokens):
+    assert tokens_per_image(height, width, patch) == tokens
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((256, 256, 7), ValueError, "patch: expected a divisor"),
+    ((0, 256, 16), ValueError, "height: expected an integer >= 1"),
+    ((256, 256, 2.0), TypeError, "patch: expected an integer"),
+    ((256, True, 16), TypeError, "width")])
+def test_tokens_per_image_refuses_bad_sizes(args, error, message):
+    with pytest.raises(error, match=message):
+        tokens_per_image(*args)
+
+
 def test_token_counts_shrink_with_the_patch():
-    assert [token_count(p) for p in (1, 2, 4)] == [784, 196, 49]
+    assert [tokens_per_image(28, 28, p) for p in (1, 2, 4)] == [784, 196, 49]
     with pytest.raises(ValueError, match="patch"):
-        token_count(3)
+        tokens_per_image(28, 28, 3)
 
 
 @pytest.mark.parametrize("patch", [1, 2, 4, 7])
 def test_patches_round_trip_exactly(patch):
     x = images(5)
     patches = to_patches(x, patch)
-    assert patches.shape == (5, token_count(patch), patch * patch)
+    assert patches.shape == (5, tokens_per_image(28, 28, patch), patch * patch)
     np.testing.assert_array_equal(from_patches(patches, patch), x / np.float32(255))
 
 

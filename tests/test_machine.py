@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from course_lib import machine
-from course_lib.machine import MachineLimits, describe, info, measure_limits
+from course_lib.measure import machine
+from course_lib.measure.machine import MachineLimits, describe, info, measure_limits
 
 
 def test_info_has_the_expected_keys_and_types():

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from course_lib.mnist import Split, load_splits, make_dataset, to_float, validate
+from course_lib.mnist.splits import Split, load_splits, make_dataset, to_float, validate
 
 STAGES = ("vectorize", "parallel", "cache", "shuffle", "prefetch")
 BATCH = 32

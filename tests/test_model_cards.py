@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from course_lib import files, model_cards
-from course_lib.generation_quality import Quality
+from course_lib import files
+from course_lib.generate import cards
+from course_lib.generate.quality import Quality
 
 
 def quality(agreement=0.95, weakest=0.85):
@@ -14,26 +15,26 @@ def quality(agreement=0.95, weakest=0.85):
 
 
 def test_parser_and_the_command_recorded_in_the_card(tmp_path):
-    parser = model_cards.parser("make it", tmp_path / "m.npz", checkpoint=True)
+    parser = cards.parser("make it", tmp_path / "m.npz", checkpoint=True)
     args = parser.parse_args([])
     assert args.output == str(tmp_path / "m.npz") and args.epochs is None
     assert not args.evaluate_only and args.checkpoint.endswith("m_checkpoint.npz")
-    assert not hasattr(model_cards.parser("x", tmp_path / "m.npz").parse_args([]), "checkpoint")
+    assert not hasattr(cards.parser("x", tmp_path / "m.npz").parse_args([]), "checkpoint")
     recipe = {"epochs": 10, "width": 8}
-    card = model_cards.training_card("a model", "scripts/make.py", args, recipe, 1234, 61.26,
+    card = cards.training_card("a model", "scripts/make.py", args, recipe, 1234, 61.26,
                                      {"loss": [2.123456, 1.5]}, extra=7)
     assert card["command"] == "python scripts/make.py" and card["recipe"]["epochs"] == 10
     assert card["history"] == {"loss": [2.1235, 1.5]} and card["train_seconds"] == 61.3
     assert card["extra"] == 7 and card["parameters"] == 1234
     short = parser.parse_args(["--epochs", "2"])
-    card = model_cards.training_card("a model", "scripts/make.py", short, recipe, 1, 1.0, {})
+    card = cards.training_card("a model", "scripts/make.py", short, recipe, 1, 1.0, {})
     assert card["command"] == "python scripts/make.py --epochs 2"
     assert card["recipe"]["epochs"] == 2
 
 
 def test_quality_is_written_beside_the_model_stamped_and_verified(tmp_path):
-    args = model_cards.parser("x", tmp_path / "m.npz").parse_args(["--evaluate-only"])
-    model_cards.record_quality(args, {"what": "a model"}, "scripts/make.py",
+    args = cards.parser("x", tmp_path / "m.npz").parse_args(["--evaluate-only"])
+    cards.record_quality(args, {"what": "a model"}, "scripts/make.py",
                                {"8": quality()}, choice_temperature=4.5)
     card = json.loads(files.verify(tmp_path / "m.json").read_text())
     assert card["quality_temperature_1"]["8"]["agreement"] == 0.95
@@ -44,12 +45,12 @@ def test_quality_is_written_beside_the_model_stamped_and_verified(tmp_path):
 def test_run_evaluates_the_card_on_disk_when_asked(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps({"what": "on disk"}))
     seen = []
-    args = model_cards.parser("x", tmp_path / "m.npz").parse_args(["--evaluate-only"])
-    assert model_cards.run(args, lambda a: pytest.fail("must not train"),
+    args = cards.parser("x", tmp_path / "m.npz").parse_args(["--evaluate-only"])
+    assert cards.run(args, lambda a: pytest.fail("must not train"),
                            lambda a, card: seen.append(card) or 0) == 0
     assert seen == [{"what": "on disk"}]
-    args = model_cards.parser("x", tmp_path / "m.npz").parse_args([])
-    assert model_cards.run(args, lambda a: {"what": "trained"},
+    args = cards.parser("x", tmp_path / "m.npz").parse_args([])
+    assert cards.run(args, lambda a: {"what": "trained"},
                            lambda a, card: seen.append(card) or 1) == 1
     assert seen[-1] == {"what": "trained"}
 
@@ -57,6 +58,6 @@ def test_run_evaluates_the_card_on_disk_when_asked(tmp_path):
 @pytest.mark.parametrize("agreement, weakest, code", [(0.95, 0.85, 0), (0.89, 0.85, 1),
                                                       (0.95, 0.70, 1)])
 def test_the_bar(capsys, agreement, weakest, code):
-    assert model_cards.meets_bar(quality(agreement, weakest), 0.90, 0.75, " at 8 passes") == code
+    assert cards.meets_bar(quality(agreement, weakest), 0.90, 0.75, " at 8 passes") == code
     printed = capsys.readouterr().out
     assert ("PASS" if code == 0 else "FAIL") in printed and "at 8 passes" in printed

@@ -6,10 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from course_lib import config, model_store
+from course_lib import config
+from course_lib.mnist import model_store
 from course_lib.files import FileIntegrityError, sidecar
-from course_lib.mnist import load_splits
-from course_lib.models import CNN_RECIPE, Recipe
+from course_lib.mnist.splits import load_splits
+from course_lib.mnist.models import CNN_RECIPE, Recipe
 
 RECIPE = Recipe("seed_mlp", epochs=1, batch_size=64)
 

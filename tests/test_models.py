@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from course_lib.models import (ARCHITECTURES, CNN_RECIPE, FAST_MLP_RECIPE, SEED_RECIPE, Recipe,
+from course_lib.mnist.models import (ARCHITECTURES, CNN_RECIPE, FAST_MLP_RECIPE, SEED_RECIPE, Recipe,
                                seed_mlp)
 
 RECIPE = Recipe("seed_mlp", epochs=2, batch_size=64)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from course_lib import files, one_shot
+from course_lib import files
+from course_lib.generate import one_shot
 
 TINY = one_shot.CVAEConfig(latent=4, width=8)
 
@@ -92,7 +93,7 @@ def test_missing_pretrained_file_says_how_to_remake_it(monkeypatch, tmp_path):
 
 
 def test_training_lowers_the_loss():
-    from course_lib.mnist import load_splits
+    from course_lib.mnist.splits import load_splits
 
     train_split, _ = load_splits()
     model = one_shot.build(TINY, seed=1)
@@ -105,8 +106,8 @@ def test_training_lowers_the_loss():
 
 @pytest.mark.skipif(not one_shot.MODEL_PATH.exists(), reason="no shipped data/digit_cvae.npz")
 def test_shipped_model_draws_the_requested_digits():
-    from course_lib.generation_quality import score
-    from course_lib.model_store import load_classifier
+    from course_lib.generate.quality import score
+    from course_lib.mnist.model_store import load_classifier
 
     labels = np.repeat(np.arange(one_shot.NUM_CLASSES), 20)
     images = one_shot.sample(one_shot.load_pretrained(), labels, temperature=1.0, seed=0)

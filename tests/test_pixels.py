@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from course_lib import pixels
+from course_lib.shapes import pixels
 
 
 @pytest.fixture

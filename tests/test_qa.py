@@ -8,7 +8,8 @@ import re
 import pytest
 import yaml
 
-from course_lib import config, qa
+from course_lib import config
+from course_lib.interview import qa
 
 BANK = qa.load_bank()
 RAW = yaml.safe_load(qa.BANK_PATH.read_text(encoding="utf-8"))

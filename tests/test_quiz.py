@@ -12,7 +12,8 @@ import time
 import pytest
 import yaml
 
-from course_lib import config, qa, quiz
+from course_lib import config
+from course_lib.interview import qa, quiz
 from course_lib.__main__ import main
 
 BANK = qa.load_bank()

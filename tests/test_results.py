@@ -1,6 +1,7 @@
 import nbformat
 
-from course_lib import config, files, results
+from course_lib import config, files
+from course_lib.measure import results
 from course_lib.measure import compare
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course_lib import samplers, tiny_gpt
+from course_lib.generate import samplers, tiny_gpt
 
 SMALL = tiny_gpt.GPTConfig(codes=32, length=8, width=32, depth=2, heads=2, dropout=0.0)
 COMPILED = {"recompute_xla": samplers.sample_recompute_xla,

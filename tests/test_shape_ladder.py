@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from course_lib import shape_ladder as ladder
+from course_lib.shapes import ladder
 
 CIRCLES = ladder.random_circles(40, canvas=(48, 40), r_min=1, r_max=20, seed=5)
 
@@ -137,7 +137,7 @@ def test_ladder_candidates_run_every_rung_on_the_same_circles(reference):
 
 
 def test_ladder_table_turns_a_comparison_into_per_image_figures():
-    from course_lib.machine import MachineLimits
+    from course_lib.measure.machine import MachineLimits
     from course_lib.measure import compare
 
     circles = ladder.random_circles(50, seed=0)

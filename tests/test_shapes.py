@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import shapes
-from course_lib.shapes import Shape, coverage, draw_shape, random_shapes, seed_generate_image
+from course_lib.shapes import draw
+from course_lib.shapes.draw import Shape, coverage, draw_shape, random_shapes, seed_generate_image
 
 CANVAS = (128, 112)
 
@@ -184,7 +184,7 @@ def test_random_shapes_is_seeded_labelled_and_fits_the_canvas():
     assert batch.images.shape == (60, 40, 48) and batch.images.dtype == np.uint8
     assert np.array_equal(batch.images, random_shapes(60, canvas=(48, 40), seed=3).images)
     assert not np.array_equal(batch.images, random_shapes(60, canvas=(48, 40), seed=4).images)
-    assert set(batch.frame()["kind"]) == set(shapes.KINDS)
+    assert set(batch.frame()["kind"]) == set(draw.KINDS)
     for i in range(len(batch)):
         shape = batch.shape_at(i)
         shape.check_fits((48, 40))

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from course_lib import files, tiny_gpt
-from course_lib.image_tokens import Tokenizer
+from course_lib import files
+from course_lib.generate import tiny_gpt
+from course_lib.generate.image_tokens import Tokenizer
 
 SMALL = tiny_gpt.GPTConfig(codes=24, length=10, width=32, depth=2, heads=4, dropout=0.0)
 

@@ -4,8 +4,8 @@ the same way, and a generator proven to draw the same tokens as another is not j
 import numpy as np
 import pytest
 
-from course_lib import generation_quality, one_shot, tiny_gpt, tradeoff
-from course_lib.image_tokens import Tokenizer
+from course_lib.generate import one_shot, quality, tiny_gpt, tradeoff
+from course_lib.generate.image_tokens import Tokenizer
 
 CODES = 24
 BATCH = 2  # every call at one batch size, so each compiled sampler traces once
@@ -66,9 +66,9 @@ def test_judging_scores_each_and_shares_the_score_of_identical_tokens(contenders
     assert list(qualities) == list(contenders)
     assert classifier.seen == 20 * (len(contenders) - 1)  # the recompute GPT is not re-drawn
     assert qualities[tradeoff.RECOMPUTE_NAME] is qualities[tradeoff.GPT_NAME]
-    for quality in qualities.values():
-        assert quality.agreement == pytest.approx(0.1) and quality.images == 20
-        assert quality.per_class[3] == 1.0 and quality.per_class[4] == 0.0
+    for judged in qualities.values():
+        assert judged.agreement == pytest.approx(0.1) and judged.images == 20
+        assert judged.per_class[3] == 1.0 and judged.per_class[4] == 0.0
 
 
 def test_table_and_chart(contenders):
@@ -93,10 +93,10 @@ def test_table_and_chart(contenders):
 
 def test_generate_checks_per_class_and_diversity_sees_copies():
     with pytest.raises(ValueError, match="per_class"):
-        generation_quality.generate(None, None, 0)
+        quality.generate(None, None, 0)
     same = np.ones((20, 28, 28), np.float32)
     labels = np.repeat(np.arange(10), 2)
-    assert generation_quality.diversity(same, labels) == 0.0
+    assert quality.diversity(same, labels) == 0.0
     noisy = np.random.default_rng(0).random((20, 28, 28)).astype(np.float32)
-    assert generation_quality.diversity(noisy, labels) > 0.3
-    assert np.isnan(generation_quality.diversity(noisy[:10], np.arange(10)))  # no pairs
+    assert quality.diversity(noisy, labels) > 0.3
+    assert np.isnan(quality.diversity(noisy[:10], np.arange(10)))  # no pairs

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from course_lib import config
-from course_lib.mnist import Split
-from course_lib.models import FAST_MLP_RECIPE, SEED_RECIPE
-from course_lib.training import TrainResult, train
-from course_lib.training_ladder import LadderResult, Rung, run_ladder
+from course_lib.mnist.splits import Split
+from course_lib.mnist.models import FAST_MLP_RECIPE, SEED_RECIPE
+from course_lib.mnist.training import TrainResult, train
+from course_lib.mnist.ladder import LadderResult, Rung, run_ladder
 
 SMALL_RECIPE = FAST_MLP_RECIPE.replace(batch_size=64)
 
@@ -22,7 +22,7 @@ def made(epoch_s, test_accuracy, recipe=SEED_RECIPE, train_size=1000):
 
 @pytest.fixture(scope="module")
 def splits():
-    from course_lib.mnist import load_splits
+    from course_lib.mnist.splits import load_splits
 
     return load_splits(train_size=4000, test_size=2000)
 
@@ -150,9 +150,9 @@ def test_run_ladder_trains_every_rung_with_its_options(splits):
 
 
 def test_stop_at_accuracy_needs_a_test_split():
-    from course_lib.mnist import load_splits
-    from course_lib.models import FAST_MLP_RECIPE
-    from course_lib.training import train
+    from course_lib.mnist.splits import load_splits
+    from course_lib.mnist.models import FAST_MLP_RECIPE
+    from course_lib.mnist.training import train
 
     train_split, _ = load_splits(train_size=64)
     with pytest.raises(ValueError, match="stop_at_accuracy: needs a test_split"):

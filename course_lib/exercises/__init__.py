@@ -14,6 +14,8 @@ import inspect
 import pkgutil
 from typing import Any, Callable
 
+from course_lib.source import Source, show_source
+
 from .report import CheckReport, call_learner, run_cases
 
 __all__ = ["CheckReport", "call_learner", "run_cases", "solution", "show_solution",
@@ -41,19 +43,6 @@ def solution(name: str) -> Callable[..., Any]:
     raise KeyError(f"name: no solution called {name!r}; there are: {', '.join(solution_names())}")
 
 
-class SolutionSource:
-    """A solution's source code: shown as highlighted code in a notebook, plain when printed."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def __str__(self) -> str:
-        return self.source
-
-    def _repr_markdown_(self) -> str:
-        return f"```python\n{self.source}```"
-
-
-def show_solution(name: str) -> SolutionSource:
+def show_solution(name: str) -> Source:
     """The reference solution's code, for when you are stuck or want to compare."""
-    return SolutionSource(inspect.getsource(solution(name)))
+    return show_source(solution(name), title=f"Reference solution: {name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..measure import compare
+from course_lib.measure import compare
 from .report import CheckReport, describe_error
 
 

@@ -29,7 +29,7 @@ def check_kv_cache_update(kv_cache_update: Callable) -> CheckReport:
     and compare every step's logits with the full recompute (within 1e-4)."""
     import tensorflow as tf
 
-    from ..tiny_gpt import GPTConfig, build
+    from course_lib.generate.tiny_gpt import GPTConfig, build
 
     rng = np.random.default_rng(0)
     cache = rng.normal(size=(3, 2, 8, 4)).astype(np.float32)  # (batch, heads, time, width)
@@ -64,7 +64,7 @@ def check_top_k_sample(top_k_sample: Callable) -> CheckReport:
     """Exercise 2: top-k sampling with Gumbel noise, against the course's ``choose``."""
     import tensorflow as tf
 
-    from ..samplers import choose
+    from course_lib.generate.samplers import choose
 
     rng = np.random.default_rng(1)
     logits = rng.normal(size=(6, 40)).astype(np.float32) * 3
@@ -85,7 +85,7 @@ def check_top_k_sample(top_k_sample: Callable) -> CheckReport:
 
 def check_generation_flops(generation_flops: Callable) -> CheckReport:
     """Exercise 3: FLOPs to generate one image with and without the KV cache."""
-    from ..tiny_gpt import GPTConfig, flops_per_image
+    from course_lib.generate.tiny_gpt import GPTConfig, flops_per_image
 
     cases = []
     for width, depth, codes, length in [(128, 3, 512, 49), (64, 2, 256, 196), (32, 1, 16, 4)]:
@@ -103,8 +103,8 @@ def check_remask(remask: Callable) -> CheckReport:
     decode with the learner's function must draw the course sampler's tokens."""
     import tensorflow as tf
 
-    from .. import maskgit
-    from ..tiny_gpt import GPTConfig, build
+    from course_lib.generate import maskgit
+    from course_lib.generate.tiny_gpt import GPTConfig, build
 
     def reference(confidence, masked, remaining) -> np.ndarray:
         return maskgit.remask(tf.constant(confidence), tf.constant(masked),

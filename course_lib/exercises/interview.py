@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Callable
 
-from ..decode_demo import tokens_per_image as reference
+from course_lib.generate.image_tokens import tokens_per_image as reference
 from .report import CheckReport, run_cases
 
 CASES = [  # (what it is, height, width, patch)

@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..mnist import load_splits
+from course_lib.mnist.splits import load_splits
 from .report import CheckReport, describe_error, run_cases
 
 

@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..pixels import stretch_numpy
+from course_lib.shapes.pixels import stretch_numpy
 from .report import CheckReport, run_cases
 
 

@@ -1,0 +1,13 @@
+"""Notebook 05: generating digits like an LLM, and beyond token by token.
+
+    image_tokens   4x4 patches to k-means codebook tokens and back
+    tiny_gpt       the class-conditional tiny GPT with a fixed-shape KV cache
+    samplers       the sampler ladder, from predict() per token to one XLA while_loop
+    maskgit        MaskGIT parallel decoding: a few passes of a bidirectional model
+    one_shot       a conditional VAE: one decoder pass per digit
+    quality        classifier agreement, confidence and diversity of generated digits
+    tradeoff       every generator timed and judged alike; the speed/quality chart
+    cards          the model cards the training scripts write
+
+May use ``mnist`` (class count, the CNN judge) and the floors below it.
+"""

@@ -1,0 +1,166 @@
+"""Speed against quality: token-by-token, MaskGIT and one-shot generators on the same footing.
+
+Every generator here turns digit classes and a seed into finished 28x28 images (decoding
+tokens to pixels included), is timed by ``measure.compare`` at the same batch sizes, and is
+judged by the same classifier on the same number of digits per class. What differs is how many
+*sequential* forward passes an image needs: 49 for the GPT, a handful for MaskGIT, one for the
+conditional VAE's decoder.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from course_lib.generate import maskgit, one_shot, samplers, tiny_gpt
+from course_lib.generate.quality import Quality, draw, judge
+from course_lib.generate.image_tokens import Tokenizer
+from course_lib.measure import Comparison, compare, fmt
+
+GPT_NAME = "GPT, KV cache, XLA loop"
+RECOMPUTE_NAME = "GPT, no cache, XLA loop"
+CVAE_NAME = "cVAE decoder, 1 pass"
+
+
+@dataclass(frozen=True)
+class Generator:
+    """One way to make digits: ``draw(classes, seed) -> images`` (n, 28, 28) in [0, 1]."""
+
+    name: str
+    passes: int           # sequential forward passes per image
+    flops_per_image: int  # matmul FLOPs per image (2 per multiply-add)
+    model: object
+    sampler: Callable[..., np.ndarray]
+    tokenizer: Tokenizer | None = None  # None: the sampler makes images, not tokens
+    options: Mapping = field(default_factory=dict)
+    same_tokens_as: str | None = None  # a generator proven to draw identical tokens
+
+    def draw(self, classes: np.ndarray, seed: int = 0) -> np.ndarray:
+        return draw(self.model, self.tokenizer, classes, seed, self.sampler, **self.options)
+
+
+def generators(gpt: tiny_gpt.DigitGPT, maskgit_model: tiny_gpt.DigitGPT, tokenizer: Tokenizer,
+               cvae: one_shot.DigitCVAE, maskgit_steps: Sequence[int] = (4, 8, 12)
+               ) -> dict[str, Generator]:
+    """The contenders, most passes first, all at temperature 1.0. The GPT runs twice: without
+    a KV cache (what "49 passes" costs when each pass is a full one, as MaskGIT's are) and with
+    it (the ladder's best rung); both draw the same tokens."""
+    spec = gpt.spec
+    found = {RECOMPUTE_NAME: Generator(RECOMPUTE_NAME, spec.length,
+                                       tiny_gpt.flops_per_image(spec, "buffer"), gpt,
+                                       samplers.sample_recompute_xla, tokenizer,
+                                       same_tokens_as=GPT_NAME),
+             GPT_NAME: Generator(GPT_NAME, spec.length, tiny_gpt.flops_per_image(spec, "cached"),
+                                 gpt, samplers.sample_cached_xla, tokenizer)}
+    for steps in sorted(maskgit_steps, reverse=True):
+        name = f"MaskGIT, {steps} pass{'es' if steps > 1 else ''}"
+        found[name] = Generator(name, steps, steps * maskgit.flops_per_pass(maskgit_model.spec),
+                                maskgit_model, maskgit.sample_maskgit, tokenizer,
+                                {"steps": steps})
+    found[CVAE_NAME] = Generator(CVAE_NAME, 1, one_shot.flops_per_image(cvae.spec), cvae,
+                                 one_shot.sample)
+    return found
+
+
+def time_generators(found: Mapping[str, Generator], batch: int, repeats: int = 5,
+                    seed: int = 0, **compare_options) -> Comparison:
+    """``measure.compare`` of every generator making ``batch`` images of mixed classes."""
+    classes = np.arange(batch) % tiny_gpt.NUM_CLASSES
+    candidates = {name: functools.partial(gen.draw, classes, seed) for name, gen in found.items()}
+    return compare(candidates, baseline=GPT_NAME if GPT_NAME in found else None, work=batch,
+                   unit="images", repeats=repeats,
+                   title=f"Finished digits, batch {batch}", **compare_options)
+
+
+def judge_generators(found: Mapping[str, Generator], classifier, per_class: int, seed: int = 0,
+                     batch: int = 64, reference: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> dict[str, Quality]:
+    """Classifier agreement, confidence and diversity of ``per_class`` digits per class each,
+    drawn ``batch`` at a time (the timed batch size, so nothing compiles again). A generator
+    that draws the same tokens as another (the samplers' tests prove it) shares its score."""
+    qualities = {}
+    for name, gen in sorted(found.items(), key=lambda item: item[1].same_tokens_as is not None):
+        if gen.same_tokens_as in qualities:
+            qualities[name] = qualities[gen.same_tokens_as]
+            continue
+        qualities[name] = judge(gen.model, gen.tokenizer, classifier, per_class=per_class,
+                                seed=seed, reference=reference, sampler=gen.sampler,
+                                batch=batch, **gen.options)
+    return {name: qualities[name] for name in found}
+
+
+def tradeoff_table(found: Mapping[str, Generator], timings: Mapping[int, Comparison],
+                   qualities: Mapping[str, Quality], limits=None):
+    """One row per generator: passes, ms/image at each timed batch, images/s at the largest,
+    quality, and (with measured ``limits``) the share of peak compute at the largest batch."""
+    import pandas as pd
+
+    largest = max(timings)
+    rows = []
+    for name, gen in found.items():
+        row = {"generator": name, "sequential passes": gen.passes,
+               "MFLOP/image": gen.flops_per_image / 1e6}
+        for batch, timing in sorted(timings.items()):
+            row[f"ms/image, batch {batch}"] = timing.row(name).median_s / batch * 1e3
+        per_image_s = timings[largest].row(name).median_s / largest
+        row[f"images/s, batch {largest}"] = 1 / per_image_s
+        if limits is not None:
+            row["share of peak compute"] = limits.share_of_compute(gen.flops_per_image
+                                                                   / per_image_s)
+        quality = qualities[name]
+        row.update({"agreement": quality.agreement, "weakest class": min(quality.per_class),
+                    "confidence": quality.confidence, "diversity": quality.diversity})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("generator")
+
+
+def table_formats(table) -> dict[str, Callable[[float], str]]:
+    """How to print each column of ``tradeoff_table`` (for ``DataFrame.to_string`` or
+    ``Styler.format``): times and rates with ``measure.fmt``, shares as percentages."""
+    formats = {column: fmt for column in table.columns
+               if column.startswith(("ms/", "images/", "MFLOP"))}
+    formats.update({"share of peak compute": "{:.1%}".format, "agreement": "{:.1%}".format,
+                    "weakest class": "{:.0%}".format, "confidence": "{:.1%}".format,
+                    "diversity": "{:.3f}".format})
+    return {column: formats[column] for column in table.columns if column in formats}
+
+
+def short_name(name: str) -> str:
+    """'MaskGIT, 8 passes' -> 'MaskGIT 8'; 'GPT, KV cache, XLA loop' -> 'GPT, KV cache'."""
+    if name.startswith("MaskGIT"):
+        return name.replace(",", "").split(" pass")[0]
+    return ", ".join(name.split(", ")[:2]) if name.startswith("GPT") else name.split(",")[0]
+
+
+def plot_tradeoff(table, real_diversity: float | None = None, title: str | None = None):
+    """Quality against time per image: one line per generator joining its timed batch sizes
+    (markers), named once at its smallest batch."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    columns = [c for c in table.columns if c.startswith("ms/image")]
+    metrics = (("agreement", "classifier agreement"), ("diversity", "diversity (same-class distance)"))
+    for ax, (metric, label) in zip(axes, metrics):
+        for index, (name, row) in enumerate(table.iterrows()):
+            xs = [row[c] for c in columns]
+            line, = ax.plot(xs, [row[metric]] * len(xs), linewidth=1, alpha=0.6)
+            for x, column, marker in zip(xs, columns, "os^D"):
+                ax.scatter(x, row[metric], marker=marker, s=45, color=line.get_color())
+            ax.annotate(short_name(name), (xs[0], row[metric]), fontsize=8,
+                        xytext=(5, 6 if index % 2 else -11), textcoords="offset points")
+        for column, marker in zip(columns, "os^D"):  # legend entries for the batch sizes
+            ax.scatter([], [], marker=marker, color="grey", label=column.replace("ms/image, ", ""))
+        if metric == "diversity" and real_diversity is not None:
+            ax.axhline(real_diversity, color="grey", linestyle="--", linewidth=1,
+                       label="real test digits")
+        ax.set_xscale("log")
+        ax.set_xlabel("ms per finished image (log scale; left is faster)")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8, loc="best")
+        ax.grid(alpha=0.3)
+    figure.suptitle(title or "Speed against quality: fewer sequential passes, what is lost?")
+    figure.tight_layout()
+    return figure

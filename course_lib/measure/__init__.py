@@ -1,0 +1,18 @@
+"""Measuring speed honestly: the clock, side-by-side comparisons, this machine's limits, latency
+budgets and the results store.
+
+Every subject of the course uses this floor; it uses only the ground floor (``checks``,
+``config``, ``files``) and never imports TensorFlow (a TensorFlow result is recognised by its
+``.numpy()``; TensorFlow's device and version are read only once the program has loaded it).
+
+    timing    time one call, results materialised; ``fmt`` for numbers
+    compare   ``compare``: warm-up, interleaved rounds, medians, speedups; ``Comparison``
+    machine   what this machine is, and its measured compute and bandwidth limits
+    budgets   latency budgets (VR frame, game frame, ...) and cost per 1,000 images
+    results   the saved comparisons the capstone reads back
+"""
+
+from course_lib.measure.compare import Comparison, Row, compare
+from course_lib.measure.timing import CandidateError, fmt, materialise, time_call
+
+__all__ = ["CandidateError", "Comparison", "Row", "compare", "fmt", "materialise", "time_call"]

@@ -1,0 +1,114 @@
+"""Time-to-accuracy: the honest way to compare training speed-ups.
+
+A faster epoch is no win if more epochs are needed, so each rung trains until the test
+accuracy reaches one shared target and reports the training seconds it took (evaluation
+excluded). Training is long, so each rung is one run, not many: say so when quoting it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course_lib import config, files
+from course_lib.mnist.splits import Split
+from course_lib.mnist.models import Recipe
+from course_lib.mnist.training import TrainResult, train
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of the ladder: a recipe and how to feed it (``train`` keyword arguments)."""
+
+    name: str
+    recipe: Recipe
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class LadderResult:
+    target: float
+    results: dict[str, TrainResult]
+    machine: dict
+
+    def time_to_target(self, name: str) -> float:
+        seconds = self.results[name].time_to_accuracy(self.target)
+        return math.inf if seconds is None else seconds
+
+    def speedup(self, name: str, baseline: str | None = None) -> float:
+        """Baseline's time-to-target over this rung's (above 1 = faster)."""
+        baseline = baseline or next(iter(self.results))
+        return self.time_to_target(baseline) / self.time_to_target(name)
+
+    def frame(self):
+        import pandas as pd
+
+        rows = []
+        for name, result in self.results.items():
+            reached = result.time_to_accuracy(self.target)
+            rows.append({
+                "rung": name,
+                "batch": result.recipe.batch_size,
+                "epochs run": len(result.epoch_s),
+                "time to target (s)": reached if reached is not None else math.nan,
+                "first epoch (s)": result.epoch_s[0],
+                "steady epoch (s)": result.steady_epoch_s,
+                "tracing (s)": result.tracing_s,
+                "samples/s": result.samples_per_s,
+                "best accuracy": max(result.test_accuracy),
+                "speedup": self.speedup(name),
+            })
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        styled = self.frame().style.format({
+            "time to target (s)": "{:.1f}", "first epoch (s)": "{:.2f}",
+            "steady epoch (s)": "{:.2f}", "tracing (s)": "{:.2f}", "samples/s": "{:,.0f}",
+            "best accuracy": "{:.2%}", "speedup": "{:.1f}x"}).hide(axis="index")
+        return (f"<h4>Time to {self.target:.2%} test accuracy (one run per rung)</h4>"
+                + styled.to_html())
+
+    def plot(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.subplots(figsize=(7, 1.2 + 0.5 * len(self.results)))[1]
+        names = list(self.results)
+        seconds = [self.time_to_target(name) for name in names]
+        shown = [s if math.isfinite(s) else 0 for s in seconds]
+        bars = ax.barh(names, shown, color=["0.6"] + ["C0"] * (len(names) - 1))
+        ax.bar_label(bars, labels=[f"{s:.1f} s" if math.isfinite(s) else "not reached"
+                                   for s in seconds], padding=3)
+        ax.invert_yaxis()
+        ax.margins(x=0.2)
+        ax.set(xlabel="training seconds to reach the target (lower is faster)",
+               title=f"Time to {self.target:.2%} test accuracy")
+        return ax
+
+    def save(self, name: str) -> Path:
+        path = config.RESULTS_DIR / f"{name}.json"
+        record = {"kind": "training_ladder", "target": self.target, "machine": self.machine,
+                  "mode": config.mode_name(),
+                  "rows": json.loads(self.frame().to_json(orient="records"))}
+        return files.write_text_atomic(path, json.dumps(record, indent=2))
+
+
+def run_ladder(rungs: list[Rung], train_split: Split, test_split: Split, *, target: float,
+               max_epochs: int, verbose=0) -> LadderResult:
+    """Train every rung until ``target`` test accuracy or ``max_epochs``, one after another."""
+    from course_lib.measure.machine import info
+
+    if not rungs:
+        raise ValueError("rungs: expected at least one rung, got none")
+    if not 0 < target < 1:
+        raise ValueError(f"target: expected an accuracy between 0 and 1, got {target!r}")
+    names = [rung.name for rung in rungs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"rungs: names must be unique, got {names}")
+    results = {}
+    for rung in rungs:
+        print(f"training: {rung.name} ...", flush=True)
+        results[rung.name] = train(rung.recipe, train_split, test_split, epochs=max_epochs,
+                                   stop_at_accuracy=target, verbose=verbose, **rung.options)
+    return LadderResult(target, results, info())

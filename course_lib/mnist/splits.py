@@ -1,0 +1,134 @@
+"""MNIST for training: validated NumPy arrays and a ``tf.data`` pipeline with switchable stages.
+
+Each pipeline stage (cache, shuffle, batch, prefetch) is an option, so notebook 03 can switch
+them on one at a time and measure what each buys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from course_lib.mnist.data import IMAGE_SHAPE, NUM_CLASSES, load_mnist
+
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images as stored (uint8, shape (n, 28, 28)) and labels as int64 class ids 0..9."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def x_float(self) -> np.ndarray:
+        """Images as float32 in [0, 1], what the models take."""
+        return to_float(self.x)
+
+    def take(self, n: int) -> "Split":
+        return Split(self.x[:n], self.y[:n])
+
+
+def validate(images: np.ndarray, labels: np.ndarray | None = None, *,
+             name: str = "images") -> None:
+    """Clear errors for the mistakes learners make, before TensorFlow gives a cryptic one."""
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"{name}: expected a NumPy array, got {type(images).__name__}")
+    if len(images) == 0:
+        raise ValueError(f"{name}: expected at least one image, got an empty array")
+    if images.shape[1:] not in (IMAGE_SHAPE, IMAGE_SHAPE + (1,)):
+        raise ValueError(f"{name}: expected shape (n, 28, 28) or (n, 28, 28, 1), "
+                         f"got {images.shape}")
+    if images.dtype not in (np.uint8, np.float32):
+        raise ValueError(f"{name}: expected dtype uint8 (0..255) or float32 (0..1), "
+                         f"got {images.dtype}")
+    if labels is None:
+        return
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise ValueError(f"labels: expected shape ({len(images)},) to match {name}, "
+                         f"got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels: expected integer class ids 0..9, got dtype {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+        raise ValueError(f"labels: expected class ids 0..9, got values from {labels.min()} "
+                         f"to {labels.max()}")
+
+
+def to_float(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 0..1 (float32 input is returned as is)."""
+    validate(images)
+    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images
+
+
+def load_splits(train_size: int | None = None, test_size: int | None = None) -> tuple[Split, Split]:
+    """The course's MNIST as splits, optionally only the first ``*_size`` images of each."""
+    for name, size in (("train_size", train_size), ("test_size", test_size)):
+        if size is not None and (not isinstance(size, int) or size < 1):
+            raise ValueError(f"{name}: expected a positive integer or None, got {size!r}")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    train = Split(x_train[:train_size], y_train[:train_size].astype(np.int64))
+    test = Split(x_test[:test_size], y_test[:test_size].astype(np.int64))
+    return train, test
+
+
+def make_dataset(split: Split, batch_size: int, *, vectorize: bool = True,
+                 parallel: bool = True, cache: bool = True, shuffle: bool = True,
+                 prefetch: bool = True, augment: bool = False, seed: int = 0):
+    """A ``tf.data.Dataset`` of (float images, labels) batches, each stage switchable.
+
+    The pipeline scales uint8 images to float32 in a ``map``: ``vectorize`` maps whole batches
+    (one op call per batch) instead of single images; ``parallel`` runs the map on several
+    threads; ``cache`` keeps the elements after the first epoch (with a per-image map, the
+    scaled images, so later epochs skip it); ``shuffle`` comes after the cache so every epoch
+    gets a new order; ``augment`` shifts each image by up to 2 pixels; ``prefetch`` prepares
+    the next batch while the model trains on this one.
+    """
+    import tensorflow as tf
+
+    check_batch_size(batch_size)
+    validate(split.x, split.y, name="split.x")
+    # ``deterministic`` only applies to (and without threads only warns about) parallel maps.
+    calls = {"num_parallel_calls": tf.data.AUTOTUNE, "deterministic": True} if parallel else {}
+
+    def scale(images, labels):
+        return tf.cast(images, tf.float32) / 255.0, labels
+
+    dataset = tf.data.Dataset.from_tensor_slices((split.x, split.y))
+    if not vectorize:
+        dataset = dataset.map(scale, **calls)
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
+    if augment:
+        dataset = dataset.map(_random_shift(seed), **calls)
+    dataset = dataset.batch(batch_size)
+    if vectorize:
+        dataset = dataset.map(scale, **calls)
+    if prefetch:
+        dataset = dataset.prefetch(tf.data.AUTOTUNE)
+    return dataset
+
+
+def _random_shift(seed: int, pixels: int = 2):
+    """Pad by ``pixels`` and crop back at a random offset: small shifts a CNN should ignore."""
+    import tensorflow as tf
+
+    generator = tf.random.Generator.from_seed(seed)
+
+    def shift(image, label):
+        padded = tf.pad(image[..., None], [[pixels, pixels], [pixels, pixels], [0, 0]])
+        offset = generator.uniform([2], 0, 2 * pixels + 1, dtype=tf.int32)
+        return tf.slice(padded, [offset[0], offset[1], 0], [28, 28, 1])[..., 0], label
+
+    return shift
+
+
+def check_batch_size(batch_size: int) -> None:
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size: expected an integer >= 1, got {batch_size!r}")
