@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_lib import config, files
-from course_lib.compress import evaluate
-from course_lib.mnist import model_store  # noqa: E402
+from course_lib import config, files  # noqa: E402
+from course_lib.compress import evaluate, keras_models  # noqa: E402
 from course_lib.compress import report as study  # noqa: E402
 from course_lib.measure.machine import describe  # noqa: E402
+from course_lib.mnist import model_store  # noqa: E402
 from course_lib.mnist.splits import load_splits  # noqa: E402
 
 
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
           f"on {len(test):,} test images:\n")
     print(study.readable(table).to_string(index=False))
 
-    ratio = (evaluate.count_parameters(variants[study.STUDENT])
-             / evaluate.count_parameters(teacher))
+    ratio = (keras_models.count_parameters(variants[study.STUDENT])
+             / keras_models.count_parameters(teacher))
     found = study.bars(table, ratio)
     print()
     for bar in found:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from course_lib import config
+from course_lib import config  # noqa: E402
 from course_lib.shapes import ladder  # noqa: E402
 from course_lib.measure.machine import describe, measure_limits  # noqa: E402
 from course_lib.measure import compare, fmt  # noqa: E402
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Checking the rungs on {args.batch} circles of {args.canvas}x{args.canvas} ...")
     with ladder.process_pool() as pool:
         candidates = ladder.ladder_candidates(circles, args.canvas, pool=pool,
-                                                    tensorflow=args.tensorflow)
+                                              tensorflow=args.tensorflow)
         check_same_pixels(candidates, ladder.draw_circles_batch(*circles, args.canvas))
         result = compare(candidates, baseline="per-pixel Python", work=args.batch,
                          unit="images", repeats=args.repeats, progress=False,
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(result)
     print(f"\nPer image, against this machine's limit ({limits}):")
-    table = ladder.ladder_table(result, args.batch, args.canvas ** 2, limits)
+    table = ladder.ladder_table(result, args.canvas ** 2, limits)
     print(table.to_string(index=False, formatters={
         "ms/image": fmt, "images/s": fmt,
         "speedup vs per-pixel Python": lambda x: f"{fmt(x)}x",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
 from course_lib.interview import quiz
-from course_lib.interview.qa import BankError
+from course_lib.interview.bank_file import BankError
 
 
 class _Exit(Exception):

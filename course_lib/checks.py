@@ -19,6 +19,9 @@ SEED_LIMIT = 2**31  # the stateless random generators take seeds in 0..2**31-1
 # Refuse an allocation that would leave less than this share of the available memory free:
 # the notebook kernel, TensorFlow and the browser need some too.
 MEMORY_HEADROOM = 0.8
+# Sizes below this fit any machine the course runs on. Asking the system what is free takes about
+# 0.1 ms, as long as drawing a small batch of circles: timed code passes it as ``skip_below``.
+ALWAYS_FITS_BYTES = 64 << 20
 
 
 class MemoryNeedError(ValueError):
@@ -43,11 +46,12 @@ def check_int(name: str, value: object, *, minimum: int | None = None,
               maximum: int | None = None) -> int:
     """``value`` as an int: TypeError unless it is an integer (bool is not), ValueError unless it
     lies in ``minimum..maximum`` (both inclusive, either may be None)."""
-    expected = f"{name}: expected an integer{_range_text(minimum, maximum)}"
-    if not _is_int(value):
-        raise TypeError(f"{expected}, got {value!r} ({type(value).__name__})")
+    if not _is_int(value):  # messages are built only on failure: checks run in timed code
+        raise TypeError(f"{name}: expected an integer{_range_text(minimum, maximum)}, "
+                        f"got {value!r} ({type(value).__name__})")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"{expected}, got {value!r}")
+        raise ValueError(f"{name}: expected an integer{_range_text(minimum, maximum)}, "
+                         f"got {value!r}")
     return int(value)
 
 
@@ -55,16 +59,18 @@ def check_number(name: str, value: object, *, positive: bool = False,
                  maximum: float | None = None, below: float | None = None) -> float:
     """A finite real number >= 0 (> 0 with ``positive``; <= ``maximum``; < ``below``) as a
     float: TypeError for a non-number, ValueError for a value out of range, NaN or infinity."""
-    kind = "a positive" if positive else "a non-negative"
-    limit = (f" <= {maximum}" if maximum is not None else "") + \
-        (f" and < {below}" if below is not None else "")
-    expected = f"{name}: expected {kind} finite number{limit}"
+    def expected() -> str:
+        kind = "a positive" if positive else "a non-negative"
+        limit = (f" <= {maximum}" if maximum is not None else "") + \
+            (f" and < {below}" if below is not None else "")
+        return f"{name}: expected {kind} finite number{limit}"
+
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{expected}, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{expected()}, got {value!r} ({type(value).__name__})")
     if (not math.isfinite(value) or value < 0 or (positive and value == 0)
             or (maximum is not None and value > maximum)
             or (below is not None and value >= below)):
-        raise ValueError(f"{expected}, got {value!r}")
+        raise ValueError(f"{expected()}, got {value!r}")
     return float(value)
 
 
@@ -147,13 +153,36 @@ def available_memory() -> int:
     return int(psutil.virtual_memory().available)
 
 
-def check_fits_in_memory(name: str, nbytes: float, what: str,
-                         available: int | None = None) -> None:
+def check_fits_in_memory(name: str, nbytes: float, what: str, *,
+                         available: int | None = None, skip_below: int = 0) -> None:
     """Refuse, before allocating, a size that could not fit: a ``MemoryNeedError`` (a
     ValueError) naming the argument, how much it would need and how much is available, instead
-    of a bare MemoryError or a machine that swaps to a halt."""
-    available = available_memory() if available is None else available
+    of a bare MemoryError or a machine that swaps to a halt. Sizes up to ``skip_below`` bytes
+    pass without asking the system; ``available`` (bytes) stands in for its figure in tests."""
+    if nbytes <= skip_below:
+        return
+    if available is None:
+        available = available_memory()
     if nbytes > MEMORY_HEADROOM * available:
         raise MemoryNeedError(
             f"{name}: {what} would need {format_bytes(nbytes)} of memory, but only "
-            f"{format_bytes(available)} is available here; choose a smaller {name}")
+            f"{format_bytes(available)} is available here; make {name} smaller")
+
+
+def check_real(name: str, value: object) -> float:
+    """A finite real number of either sign (a coordinate, an angle in degrees) as a float:
+    TypeError for a non-number (bool is not one), ValueError for NaN or infinity."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a finite number, got {value!r} "
+                        f"({type(value).__name__})")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return float(value)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``value`` if it is True or False (a switch), else a TypeError: 1, "yes" or None are not
+    switches, and reading them as one hides a mistake."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: expected True or False, got {value!r} ({type(value).__name__})")
+    return value

@@ -6,6 +6,7 @@ lecture finish in minutes; it still computes real results that the notebooks che
 
 from __future__ import annotations
 
+import numbers
 import os
 import random
 import sys
@@ -42,7 +43,15 @@ def pick(quick: T, full: T) -> T:
 
 
 def set_seed(seed: int = 42) -> int:
-    """Seed Python, NumPy and (if imported) TensorFlow/Keras, so a rerun tells the same story."""
+    """Seed Python, NumPy and (if imported) TensorFlow/Keras, so a rerun tells the same story.
+
+    ``seed`` is an integer in 0..2**32-1, what NumPy accepts. (The argument check is written out
+    here: the ground floor's modules do not import each other, ``checks`` included.)"""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed: expected an integer in 0..{2**32 - 1}, got {seed!r} "
+                        f"({type(seed).__name__})")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed: expected an integer in 0..{2**32 - 1}, got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     if "keras" in sys.modules or "tensorflow" in sys.modules:
@@ -52,4 +61,5 @@ def set_seed(seed: int = 42) -> int:
 
 
 def mode_name() -> str:
+    """'quick' or 'full', as results and tables record the mode they were measured in."""
     return "quick" if quick_mode() else "full"

@@ -8,12 +8,13 @@ when the file is missing, the sidecar is missing, or the two disagree.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import io
 import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
 
 import numpy as np
 

@@ -59,6 +59,15 @@ def test_the_command_reports_a_failed_build(monkeypatch, capsys):
     assert "build stopped: 03_x.ipynb: cell 4" in capsys.readouterr().err
 
 
+def test_bad_arguments_name_themselves(tmp_path):
+    with pytest.raises(ValueError, match="notebooks"):
+        book.build(tmp_path / "out", notebooks=[])
+    with pytest.raises(TypeError, match="quick"):
+        book.build(tmp_path / "out", quick="yes", notebooks=[tmp_path / "00_a.ipynb"])
+    with pytest.raises(ValueError, match="timeout"):
+        book.execute(tmp_path / "00_a.ipynb", timeout=0)
+
+
 def test_the_start_here_notebook_renders(tmp_path):
     """One real course notebook, quick mode, with its figures embedded."""
     pages = book.build(tmp_path / "out", quick=True,

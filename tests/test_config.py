@@ -23,3 +23,10 @@ def test_set_seed_makes_numpy_repeatable():
     first = np.random.rand(3)
     config.set_seed(7)
     assert np.array_equal(first, np.random.rand(3))
+
+
+@pytest.mark.parametrize("seed, error", [("7", TypeError), (True, TypeError), (1.0, TypeError),
+                                         (-1, ValueError), (2**32, ValueError)])
+def test_set_seed_names_a_bad_seed(seed, error):
+    with pytest.raises(error, match="seed: expected an integer"):
+        config.set_seed(seed)

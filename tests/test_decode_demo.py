@@ -1,10 +1,13 @@
 """Notebook 01's experiments compute the right things (their speed is measured in the notebook)."""
 
+import re
+
 import numpy as np
 import pytest
 
 from course_lib.generate import tiny_gpt
 from course_lib.interview import decode_demo
+from course_lib.measure import budgets
 
 
 def test_token_table_is_blank_where_the_patch_does_not_divide():
@@ -62,7 +65,65 @@ def test_expected_tokens_per_pass(alpha, k, expected):
     assert simulated == pytest.approx(expected, abs=0.02)
 
 
-def test_budget_table_counts_budgets_per_image():
-    table = decode_demo.budget_table({"a": (256, 0.002)}, {"frame": 16.0})
+def test_a_draft_equal_to_the_target_is_always_kept():
+    target, _ = decode_demo.example_distributions(vocab=8, seed=2)
+    draws = decode_demo.speculative_sample(target, target.copy(), 1000, np.random.default_rng(0))
+    same = np.random.default_rng(0).choice(8, size=1000, p=target)
+    assert np.array_equal(draws, same)
+
+
+def test_budget_table_counts_budgets_per_image_against_the_course_budgets():
+    table = decode_demo.budget_table({"a": (256, 0.002)})
     assert table.loc["a", "ms per image"] == pytest.approx(512.0)
-    assert table.loc["a", "frame"] == pytest.approx(32.0)
+    assert list(table.columns[3:]) == [budget.name for budget in budgets.BUDGETS]
+    vr = budgets.BUDGETS_BY_KEY["vr_90hz"]
+    assert table.loc["a", vr.name] == pytest.approx(512.0 / vr.ms)
+    frame = budgets.Budget("frame", "a 16 ms frame", 16.0, "a test budget")
+    assert decode_demo.budget_table({"a": (256, 0.002)}, [frame]).loc["a", frame.name] == 32.0
+
+
+BAD_CALLS = [  # (call, exception, words of the message)
+    (lambda: decode_demo.expected_tokens_per_pass(1.5, 4), ValueError, "alpha: expected"),
+    (lambda: decode_demo.expected_tokens_per_pass("0.5", 4), TypeError, "alpha: expected"),
+    (lambda: decode_demo.expected_tokens_per_pass(0.5, -1), ValueError, "drafted: expected"),
+    (lambda: decode_demo.tokens_per_pass_simulated(0.5, 4, 0, np.random.default_rng(0)),
+     ValueError, "trials: expected an integer >= 1"),
+    (lambda: decode_demo.tokens_per_pass_simulated(0.5, 4, 10, 0), TypeError,
+     "rng: expected a NumPy Generator"),
+    (lambda: decode_demo.speculative_sample(np.ones(4) / 4, np.ones(5) / 5, 10,
+                                            np.random.default_rng(0)),
+     ValueError, "draft: expected the target's shape (4,)"),
+    (lambda: decode_demo.speculative_sample(np.ones(4), np.ones(4) / 4, 10,
+                                            np.random.default_rng(0)),
+     ValueError, "target: expected probabilities >= 0 that sum to 1"),
+    (lambda: decode_demo.acceptance_rate([0.5, 0.5], np.ones(2) / 2), TypeError,
+     "target: expected a NumPy array"),
+    (lambda: decode_demo.speculative_sample(np.ones(4) / 4, np.ones(4) / 4, 0,
+                                            np.random.default_rng(0)),
+     ValueError, "size: expected an integer >= 1"),
+    (lambda: decode_demo.ToyAttention.random(width=0), ValueError, "width: expected"),
+    (lambda: decode_demo.ToyAttention.random(seed="0"), TypeError, "seed: expected an integer"),
+    (lambda: decode_demo.ToyAttention.random(vocab=8, width=4).decode_cached(4, start=8),
+     ValueError, "start: expected an integer in 0..7"),
+    (lambda: decode_demo.ToyAttention.random(vocab=8, width=4).decode_recompute(0),
+     ValueError, "length: expected an integer >= 1"),
+    (lambda: decode_demo.DecoderConfig(width=130, heads=4), ValueError,
+     "heads: expected a divisor of width 130"),
+    (lambda: decode_demo.DecoderConfig(length=2.5), TypeError, "length: expected an integer"),
+    (lambda: decode_demo.layer_candidates(np.ones(4, np.float32), {"b": 1}), ValueError,
+     "weights: expected 2 dimensions"),
+    (lambda: decode_demo.layer_candidates(np.ones((4, 4), np.float32), {"b": 0}), ValueError,
+     "batches['b']: expected an integer >= 1"),
+    (lambda: decode_demo.budget_table({"a": (0, 0.002)}), ValueError,
+     "scenarios['a'] passes: expected an integer >= 1"),
+    (lambda: decode_demo.budget_table({"a": (4, -1.0)}), ValueError,
+     "scenarios['a'] seconds: expected a positive"),
+    (lambda: decode_demo.budget_table({"a": (4, 0.1)}, {"frame": 16.0}), TypeError,
+     "budgets: expected measure.budgets.Budget items"),
+]
+
+
+@pytest.mark.parametrize("call, error, words", BAD_CALLS, ids=[c[2] for c in BAD_CALLS])
+def test_bad_arguments_are_named(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call()

@@ -60,5 +60,7 @@ def test_split_cpu_after_start_explains_what_to_do():
 def test_bad_device_count():
     from course_lib.mnist.distribute import split_cpu
 
-    with pytest.raises(ValueError, match="devices: expected an integer >= 1"):
+    with pytest.raises(ValueError, match="^devices: expected an integer >= 1, got 0"):
         split_cpu(0)
+    with pytest.raises(TypeError, match="^devices: expected an integer >= 1"):
+        split_cpu(2.0)

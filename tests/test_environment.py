@@ -1,3 +1,5 @@
+import pytest
+
 from course_lib.publish import environment
 
 
@@ -22,3 +24,14 @@ def test_table_shows_advice_only_where_it_matters():
                                            environment.Check("keras", "missing", False, "fix")])
     assert table["advice"].tolist() == ["", "fix"]
     assert table["ok"].tolist() == ["yes", "NO"]
+
+
+@pytest.mark.parametrize("gpus, value", [([], "CPU only"),
+                                         (["NVIDIA H200"], "GPU (1): NVIDIA H200")])
+def test_the_device_row_comes_from_the_one_gpu_probe(monkeypatch, gpus, value):
+    from course_lib.measure import machine
+
+    monkeypatch.setattr(machine, "gpu_names", lambda: gpus)
+    device = {c.name: c for c in environment.check_environment()}["device"]
+    assert device.ok and device.value == value
+    assert ("no GPU" in device.advice) == (not gpus)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from course_lib.mnist.evaluation import (Evaluation, Mistake, accuracy, confident_mistakes,
-                                   confusion_matrix, evaluate, per_class_accuracy,
-                                   plot_confusion, plot_mistakes)
+                                         confusion_matrix, evaluate, per_class_accuracy,
+                                         plot_confusion, plot_mistakes, predict_proba)
 from course_lib.mnist.splits import Split
 
 LABELS = np.array([0, 0, 1, 1, 2, 3])
@@ -77,3 +77,20 @@ def test_plots_show_every_count_and_every_mistake():
     fig = plot_mistakes(np.zeros((6, 28, 28), np.uint8), mistakes, columns=4)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["2→0 (80%)", "0→1 (60%)"] and len(fig.axes) == 4
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: confident_mistakes(PROBABILITIES, LABELS, k=-1), ValueError,
+     "k: expected an integer >= 0"),
+    (lambda: confident_mistakes(PROBABILITIES, LABELS, k=2.0), TypeError,
+     "k: expected an integer"),
+    (lambda: confident_mistakes(list(PROBABILITIES), LABELS), TypeError,
+     "probabilities: expected a NumPy array"),
+    (lambda: plot_mistakes(np.zeros((6, 28, 28), np.uint8), [], columns=0), ValueError,
+     "columns: expected an integer >= 1"),
+    (lambda: predict_proba(OneHotModel(), np.zeros((2, 28, 28), np.uint8), batch_size=0),
+     ValueError, "batch_size: expected an integer >= 1"),
+])
+def test_bad_arguments_are_named(call, error, message):
+    with pytest.raises(error, match=f"^{message}"):
+        call()

@@ -1,6 +1,7 @@
 import time
 
 import pandas as pd
+import pytest
 
 from course_lib.exercises import solution
 from course_lib.exercises.capstone import check_pick
@@ -25,3 +26,17 @@ def test_a_needlessly_complex_pick_and_an_unknown_name_fail():
     assert not report.passed and "'compiled' also fits and is simpler" in str(report)
     unknown = check_pick(lambda table, budget: "magic", TABLE, 5.0, CANDIDATES)
     assert not unknown.passed and "expected one of" in str(unknown)
+
+
+def test_an_unhashable_pick_is_reported_not_raised():
+    report = check_pick(lambda table, budget: ["compiled"], TABLE, 5.0, CANDIDATES)
+    assert not report.passed and "expected one of" in str(report)
+
+
+def test_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match="budget_ms"):
+        check_pick(solution("pick_sampler"), TABLE, 0, CANDIDATES)
+    with pytest.raises(TypeError, match="budget_ms"):
+        check_pick(solution("pick_sampler"), TABLE, "5 ms", CANDIDATES)
+    with pytest.raises(TypeError, match=r"candidates\['compiled'\]"):
+        check_pick(solution("pick_sampler"), TABLE, 5.0, {**CANDIDATES, "compiled": 42})

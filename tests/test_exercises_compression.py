@@ -7,7 +7,7 @@ from course_lib.exercises import compression as ex
 
 
 def test_solutions_are_registered():
-    assert {"quantize_int8", "prune_by_magnitude", "smallest_variant"} <= set(solution_names())
+    assert {"quantize_int8", "prune_channels", "smallest_variant"} <= set(solution_names())
     assert str(show_solution("quantize_int8")).startswith("def quantize_int8(")
 
 
@@ -53,36 +53,55 @@ def test_int8_checker_fails_a_zero_point_that_loses_exact_zeros_and_wrong_types(
     assert "expected an int8 array" in report.cases[0].message
 
 
-# --- Exercise 2: magnitude pruning -----------------------------------------------------------
+# --- Exercise 2: pruning whole channels ----------------------------------------------------
 
-def test_prune_checker_passes_the_reference():
-    report = ex.check_prune_by_magnitude(solution("prune_by_magnitude"))
+def _prune_ranked_by(score):
+    """A channel pruner that ranks channels by ``score(columns)``: right only for the L2 norm."""
+    def prune(kernel, sparsity):
+        columns = kernel.reshape(-1, kernel.shape[-1])
+        pruned = kernel.copy()
+        pruned[..., np.argsort(score(columns))[:round(sparsity * kernel.shape[-1])]] = 0
+        return pruned
+
+    return prune
+
+
+def test_channel_checker_passes_the_reference():
+    report = ex.check_prune_channels(solution("prune_channels"))
     assert report.passed, str(report)
 
 
-def test_prune_checker_fails_pruning_by_signed_value():
-    def by_value(weights, sparsity):
-        pruned = weights.copy()
-        pruned.flat[np.argsort(weights, axis=None)[:round(sparsity * weights.size)]] = 0
+def test_channel_checker_fails_rankings_other_than_the_l2_norm():
+    for score in (lambda c: np.abs(c).sum(axis=0), lambda c: np.abs(c).max(axis=0),
+                  lambda c: c.sum(axis=0)):
+        report = ex.check_prune_channels(_prune_ranked_by(score))
+        assert not report.passed
+        assert all("smaller L2 norm" in case.message for case in report.failures)
+    assert ex.check_prune_channels(_prune_ranked_by(lambda c: (c ** 2).sum(axis=0))).passed
+
+
+def test_channel_checker_fails_single_weights_the_wrong_axis_and_in_place_changes():
+    def unstructured(kernel, sparsity):
+        pruned = kernel.copy()
+        pruned.flat[np.argsort(np.abs(kernel), axis=None)[:round(sparsity * kernel.size)]] = 0
         return pruned
 
-    report = ex.check_prune_by_magnitude(by_value)
-    assert not report.passed
-    assert any("compare np.abs(weights)" in case.message for case in report.failures)
+    def input_channels(kernel, sparsity):
+        pruned = kernel.copy()
+        norms = np.sqrt((kernel.reshape(kernel.shape[0], -1) ** 2).sum(axis=1))
+        pruned[np.argsort(norms)[:round(sparsity * kernel.shape[0])]] = 0
+        return pruned
 
+    for wrong in (unstructured, input_channels):
+        report = ex.check_prune_channels(wrong)
+        assert not report.passed and "whole output channels (last axis)" in str(report)
 
-def test_prune_checker_fails_in_place_changes_and_wrong_counts():
-    def in_place(weights, sparsity):
-        weights.flat[np.argsort(np.abs(weights), axis=None)[:round(sparsity * weights.size)]] = 0
-        return weights
+    def in_place(kernel, sparsity):
+        kernel[..., :round(sparsity * kernel.shape[-1])] = 0
+        return kernel
 
-    assert "changed the array it was given" in ex.check_prune_by_magnitude(in_place).cases[0].message
-
-    def threshold_median(weights, sparsity):  # ignores sparsity: always half
-        return np.where(np.abs(weights) > np.median(np.abs(weights)), weights, 0)
-
-    report = ex.check_prune_by_magnitude(threshold_median)
-    assert not report.passed and "zeros, expected round(0.8" in str(report)
+    report = ex.check_prune_channels(in_place)
+    assert "changed the array it was given" in report.cases[0].message
 
 
 # --- Exercise 3: the smallest accurate variant -----------------------------------------------

@@ -130,3 +130,11 @@ def test_fast_predict_checker_passes_the_reference(model):
 ])
 def test_fast_predict_checker_names_the_mistake(model, predict_all, message):
     assert message in failures(ex.check_fast_predict(predict_all, model))
+
+
+def test_the_slow_starting_point_is_right_but_runs_the_model_once_per_image(model):
+    images = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    counting = ex._CountingModel(model)
+    slow = ex.slow_predict_all(counting, images)
+    assert np.allclose(slow, model.predict(images, verbose=0), atol=1e-5)
+    assert counting.calls == 5

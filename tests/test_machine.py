@@ -1,11 +1,16 @@
 """The machine description and measured limits that every speed claim is printed next to."""
 
+import json
 import math
 import platform
 import re
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
+from course_lib import config
 from course_lib.measure import machine
 from course_lib.measure.machine import MachineLimits, describe, info, measure_limits
 
@@ -53,6 +58,7 @@ def test_measure_limits_counts_flops_and_bytes_honestly():
     d = limits.details
     assert d["matmul_n"] == 1024 and d["copy_mib"] == 64
     assert d["matmul_s"][d["engine"]] == min(d["matmul_s"].values())  # the faster engine counts
+    assert ("TensorFlow" in d["matmul_s"]) == ("tensorflow" in sys.modules)  # raced if loaded
     assert limits.matmul_gflops == pytest.approx(2 * 1024**3 / d["matmul_s"][d["engine"]] / 1e9)
     assert limits.bandwidth_gbs == pytest.approx(2 * 64 * 2**20 / d["copy_s"] / 1e9)
 
@@ -67,6 +73,53 @@ def test_share_arithmetic():
         limits.share_of_bandwidth("fast")
 
 
-def test_measure_limits_rejects_a_non_bool_mode():
-    with pytest.raises(TypeError, match="quick"):
-        measure_limits(quick="yes")
+@pytest.mark.parametrize("quick", ["yes", 1, 0.0])
+def test_measure_limits_rejects_a_non_bool_mode(quick):
+    with pytest.raises(TypeError, match="quick: expected True or False"):
+        measure_limits(quick=quick)
+
+
+def test_cpu_probe():
+    flags = machine.cpu_flags()
+    assert isinstance(flags, set) and all(isinstance(flag, str) for flag in flags)
+    if platform.machine() in ("x86_64", "AMD64"):
+        assert "sse2" in flags  # every x86-64 CPU has it, when the flags can be read at all
+    assert machine.cpu_model() == info()["cpu_model"] and machine.cpu_model()
+
+
+def test_stamp_adds_machine_versions_and_date_to_a_card():
+    card = machine.stamp({"model": "tiny"})
+    assert card["model"] == "tiny" and card["machine"] == describe()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", card["made"])
+    assert set(card["versions"]) == {name for name in ("tensorflow", "keras")
+                                     if name in sys.modules}
+    with pytest.raises(TypeError, match="card"):
+        machine.stamp(["model"])
+
+
+def test_tensorflow_is_described_only_once_the_program_has_loaded_it():
+    """In a fresh process: no TensorFlow in info or gpu_names, and asking does not load it;
+    after ``import tensorflow``, the same calls report its version and devices."""
+    script = textwrap.dedent("""
+        import json, sys
+        from course_lib.measure import machine
+        before = {"info": machine.info(), "gpus": machine.gpu_names(),
+                  "versions": machine.stamp({})["versions"],
+                  "loaded": "tensorflow" in sys.modules}
+        import tensorflow as tf
+        after = {"info": machine.info(), "gpus": machine.gpu_names(),
+                 "versions": machine.stamp({})["versions"], "tf": tf.__version__,
+                 "visible": len(tf.config.list_physical_devices("GPU"))}
+        print("JSON", json.dumps({"before": before, "after": after}))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=config.ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    found = json.loads(out.stdout.split("JSON ", 1)[1])
+    before, after = found["before"], found["after"]
+    assert not before["loaded"] and before["gpus"] == [] and before["versions"] == {}
+    assert "tensorflow" not in before["info"] and before["info"]["device"] == "CPU"
+    assert after["info"]["tensorflow"] == after["tf"] == after["versions"]["tensorflow"]
+    assert after["info"]["keras"] and len(after["gpus"]) == after["visible"]
+    assert after["info"]["device"] == ("CPU" if not after["gpus"]
+                                       else "GPU: " + ", ".join(after["gpus"]))

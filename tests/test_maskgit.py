@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from course_lib import files
-from course_lib.generate import maskgit, samplers, tiny_gpt
+from course_lib.generate import common, maskgit, tiny_gpt
 from course_lib.generate.image_tokens import Tokenizer
 
 SMALL = tiny_gpt.GPTConfig(codes=24, length=10, width=32, depth=2, heads=4, dropout=0.0,
@@ -48,6 +48,8 @@ def test_schedule_decides_everything_and_always_progresses(length, steps):
     assert all(a > b for a, b in zip([length] + remaining, remaining))
     with pytest.raises(ValueError, match="steps"):
         maskgit.schedule(length, length + 1)
+    with pytest.raises(TypeError, match="steps"):
+        maskgit.schedule(length, 2.0)
 
 
 SETTINGS = [dict(steps=1, seed=0), dict(steps=3, seed=5, temperature=0.7),
@@ -95,8 +97,9 @@ def test_the_most_confident_tokens_are_kept_first():
     logits[0, np.arange(SMALL.length), 5] = peaks
     tokens = tf.fill([1, SMALL.length], SMALL.mask_id)
     uniforms = tf.fill([1, SMALL.length, 2], 0.5)
-    out = maskgit.unmask(tokens, tf.constant(logits), uniforms, tf.constant(SMALL.length - 2),
-                         tf.constant(0.0), tf.constant(1.0), SMALL.mask_id).numpy()[0]
+    out = maskgit.unmask(tokens, tf.constant(logits), uniforms,
+                         remaining=tf.constant(SMALL.length - 2), noise_scale=tf.constant(0.0),
+                         temperature=tf.constant(1.0), mask_id=SMALL.mask_id).numpy()[0]
     kept = np.flatnonzero(out != SMALL.mask_id)
     assert kept.tolist() == [SMALL.length - 2, SMALL.length - 1] and (out[kept] == 5).all()
 
@@ -106,30 +109,35 @@ def test_inverse_cdf_picks_tokens_with_their_probabilities():
     n = 20_000
     logits = tf.constant(np.log(probabilities)[None, None].repeat(n, axis=1))
     uniforms = tf.random.stateless_uniform((1, n, 2), seed=[4, 2], minval=1e-7)
-    picks = maskgit.unmask(tf.fill([1, n], 99), logits, uniforms, tf.constant(0),
-                           tf.constant(0.0), tf.constant(1.0), 99).numpy()
+    picks = maskgit.unmask(tf.fill([1, n], 99), logits, uniforms, remaining=tf.constant(0),
+                           noise_scale=tf.constant(0.0), temperature=tf.constant(1.0),
+                           mask_id=99).numpy()
     np.testing.assert_allclose(np.bincount(picks[0], minlength=3) / n, probabilities, atol=0.015)
 
 
 def test_compiled_loop_traces_once_per_batch_and_steps():
     model = tiny_gpt.build(SMALL, seed=3)
-    before = samplers.TRACES["maskgit_xla"]
+    before = common.TRACES["maskgit_xla"]
     for seed, temperature in [(0, 1.0), (1, 0.5), (2, 1.5)]:
         maskgit.sample_maskgit(model, [1, 2], steps=3, seed=seed, temperature=temperature)
-    assert samplers.TRACES["maskgit_xla"] - before == 1
+    assert common.TRACES["maskgit_xla"] - before == 1
     maskgit.sample_maskgit(model, [1, 2], steps=5)
-    assert samplers.TRACES["maskgit_xla"] - before == 2
+    assert common.TRACES["maskgit_xla"] - before == 2
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    (dict(steps=0), "steps"), (dict(steps=SMALL.length + 1), "steps"), (dict(steps=True), "steps"),
-    (dict(temperature=0.0), "temperature"), (dict(temperature=float("nan")), "temperature"),
-    (dict(choice_temperature=-1.0), "choice_temperature"), (dict(seed=-1), "seed"),
-    (dict(classes=[3, 10]), "classes"), (dict(classes=[1.5]), "classes"),
-    (dict(classes=2, batch=0), "batch")])
-def test_bad_input_names_the_argument(model, kwargs, argument):
+@pytest.mark.parametrize("kwargs, error, argument", [
+    (dict(steps=0), ValueError, "steps"), (dict(steps=SMALL.length + 1), ValueError, "steps"),
+    (dict(steps=True), TypeError, "steps"),
+    (dict(temperature=0.0), ValueError, "temperature"),
+    (dict(temperature=float("nan")), ValueError, "temperature"),
+    (dict(choice_temperature=-1.0), ValueError, "choice_temperature"),
+    (dict(choice_temperature="4"), TypeError, "choice_temperature"),
+    (dict(seed=-1), ValueError, "seed"), (dict(seed=0.5), TypeError, "seed"),
+    (dict(classes=[3, 10]), ValueError, "classes"), (dict(classes=[1.5]), TypeError, "classes"),
+    (dict(classes=2, batch=0), ValueError, "batch")])
+def test_bad_input_names_the_argument(model, kwargs, error, argument):
     kwargs = {"classes": [1], **kwargs}
-    with pytest.raises(ValueError, match=argument):
+    with pytest.raises(error, match=argument):
         maskgit.sample_maskgit(model, kwargs.pop("classes"), **kwargs)
 
 
@@ -139,6 +147,8 @@ def test_a_causal_model_is_refused():
         maskgit.sample_maskgit(gpt, [1])
     with pytest.raises(ValueError, match="model"):
         maskgit.train_maskgit(gpt, np.zeros((4, 10), np.int32), np.zeros(4), epochs=1)
+    with pytest.raises(TypeError, match="model: expected a bidirectional"):
+        maskgit.decode_passes(None, [1])
 
 
 def test_masked_training_pairs():

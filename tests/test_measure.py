@@ -5,6 +5,7 @@ seconds, so every statistic has an exact expected value and no test depends on m
 """
 
 import json
+import math
 import time
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from course_lib import config, files
 from course_lib.measure import timing
 from course_lib.measure import CandidateError, Comparison, compare, materialise, time_call
+from course_lib.measure.compare import interleaved_rounds
 
 
 class Clock:
@@ -67,6 +69,16 @@ def test_median_quartiles_and_throughput_are_exact(three):
     fast = three.row("fast")
     assert (fast.median_s, fast.q1_s, fast.q3_s) == (1, 1, 1.5)
     assert fast.throughput == pytest.approx(6)
+
+
+def test_per_item_time_divides_the_median_by_the_work(three):
+    # work = 6 images per call: 'slow' takes 3 s a call, so 0.5 s (500 ms) an image
+    assert three.per_item_s("slow") == pytest.approx(0.5)
+    assert three.per_item_ms("slow") == pytest.approx(500)
+    assert three.per_item_ms("fast") == pytest.approx(1000 / 6)
+    assert three.per_item_s("fast") == pytest.approx(1 / three.row("fast").throughput)
+    with pytest.raises(ValueError, match=r"name: expected one of 'slow', 'fast', 'slower'"):
+        three.per_item_ms("medium")
 
 
 def test_speedup_direction(three):
@@ -124,6 +136,14 @@ def test_rounds_are_interleaved_and_rotated(clock):
     assert timed == list("ABC" "BCA" "CAB" "ABC")
 
 
+def test_interleaved_rounds_rotate_the_starting_candidate():
+    order = []
+    samples = interleaved_rounds(["A", "B", "C"], 4,
+                                 lambda name, round_: order.append(name) or round_ + 0.5)
+    assert "".join(order) == "ABC" "BCA" "CAB" "ABC"
+    assert samples == {name: [0.5, 1.5, 2.5, 3.5] for name in "ABC"}
+
+
 def test_calls_per_sample_calibrated_from_warm_call(clock):
     calls = []
     result = quiet_compare({
@@ -151,6 +171,8 @@ def test_no_warmup_means_single_calls(clock):
     ({}, {}, ValueError, ["candidates", "at least one"]),
     ([lambda: 1], {}, TypeError, ["candidates", "dict"]),
     ({"a": 42}, {}, TypeError, ["candidates['a']", "callable"]),
+    ({1: int}, {}, TypeError, ["candidates", "string names"]),
+    ({" ": int}, {}, ValueError, ["candidates", "non-empty names"]),
     ({"a": int}, {"repeats": 0}, ValueError, ["repeats", ">= 1"]),
     ({"a": int}, {"repeats": 2.5}, TypeError, ["repeats", "integer"]),
     ({"a": int}, {"warmup": -1}, ValueError, ["warmup", ">= 0"]),
@@ -158,6 +180,8 @@ def test_no_warmup_means_single_calls(clock):
     ({"a": int}, {"work": "10"}, TypeError, ["work", "number"]),
     ({"a": int}, {"unit": ""}, ValueError, ["unit"]),
     ({"a": int}, {"unit": "images/s"}, ValueError, ["unit"]),
+    ({"a": int}, {"unit": 5}, TypeError, ["unit", "string"]),
+    ({"a": int}, {"title": 5}, TypeError, ["title", "string"]),
     ({"a": int}, {"min_sample_s": -1}, ValueError, ["min_sample_s"]),
     ({"numpy": int, "tf": int}, {"baseline": "python"}, ValueError,
      ["baseline", "'numpy'", "'tf'", "'python'"]),
@@ -193,7 +217,7 @@ def test_frame_text_and_html(three):
     text, page = str(three), three._repr_html_()
     for shown in (text, page):
         assert "Three candidates" in shown and all(n in shown for n in ["slow", "fast", "slower"])
-        assert "3.00x" in shown and "Python" in shown
+        assert "3.00x" in shown and "Python" in shown and "5 interleaved rounds" in shown
     assert "<table" in page
 
 
@@ -238,6 +262,50 @@ def test_load_refuses_a_tampered_file(three):
         Comparison.load(path)
 
 
+def test_load_refuses_a_file_that_is_not_a_comparison(tmp_path):
+    other = files.write_text_atomic(tmp_path / "ladder.json", json.dumps(
+        {"kind": "training_ladder", "rows": [{"rung": "a", "speedup": 1.0}]}))
+    with pytest.raises(ValueError, match="expected a comparison saved by Comparison.save"):
+        Comparison.load(other)
+    partial = files.write_text_atomic(tmp_path / "partial.json", json.dumps(
+        {"format": "course_lib.measure/1", "title": "t", "rows": []}))
+    with pytest.raises(ValueError, match="lacks or has unknown fields"):
+        Comparison.load(partial)
+
+
+def test_from_samples_builds_what_compare_builds(three):
+    again = Comparison.from_samples(
+        {row.name: row.samples_s for row in three.rows}, title=three.title, unit="images",
+        work=6, baseline="slow", numbers={row.name: row.number for row in three.rows},
+        warmups_s={row.name: row.warmup_s for row in three.rows}, settings=three.settings)
+    assert again.rows == three.rows
+    assert (again.machine, again.mode) == (three.machine, three.mode)
+
+
+def test_from_samples_takes_single_runs_and_runs_that_never_finished():
+    runs = Comparison.from_samples({"plain": [60.0], "fast": [20.0], "stuck": [math.inf]},
+                                   title="Time to 99% accuracy", unit="runs")
+    assert runs.speedup("fast") == pytest.approx(3) and runs.speedup("stuck") == 0
+    assert "one sample per run, not interleaved" in str(runs)
+    assert runs.row("fast").q1_s == runs.row("fast").q3_s == 20.0
+    assert Comparison.load(runs.save("runs")) == runs
+
+
+@pytest.mark.parametrize("samples, kwargs, error, words", [
+    ([1.0], {}, TypeError, ["samples_s", "dict"]),
+    ({"a": []}, {}, ValueError, ["samples_s['a']", "seconds"]),
+    ({"a": [-1.0]}, {}, ValueError, ["samples_s['a']"]),
+    ({"a": [math.nan]}, {}, ValueError, ["samples_s['a']"]),
+    ({"a": [1.0]}, {"baseline": "b"}, ValueError, ["baseline", "'a'"]),
+    ({"a": [1.0]}, {"work": 0}, ValueError, ["work"]),
+    ({"a": [1.0]}, {"title": None}, TypeError, ["title", "string"]),
+])
+def test_from_samples_names_a_bad_argument(samples, kwargs, error, words):
+    with pytest.raises(error) as caught:
+        Comparison.from_samples(samples, **{"title": "t", **kwargs})
+    assert all(word in str(caught.value) for word in words), str(caught.value)
+
+
 def test_imports_do_not_pull_in_tensorflow():
     import subprocess
     import sys
@@ -246,3 +314,24 @@ def test_imports_do_not_pull_in_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=config.ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_labels_are_shown_while_names_stay_the_keys(clock, tmp_path):
+    """Rows are looked up by identifier; tables, charts and saved files show the labels."""
+    result = quiet_compare({"slow_rung": scripted(clock, [2]), "fast_rung": scripted(clock, [1])},
+                           labels={"slow_rung": "the slow rung", "fast_rung": "the fast one",
+                                   "unused": "a label for a rung not timed here"})
+    assert result.names() == ["slow_rung", "fast_rung"] and result.speedup("fast_rung") == 2
+    assert result.labels == {"slow_rung": "the slow rung", "fast_rung": "the fast one"}
+    assert result.label("fast_rung") == "the fast one"
+    assert list(result.frame()["label"]) == ["the slow rung", "the fast one"]
+    assert "the fast one" in str(result) and "the fast one" in result._repr_html_()
+    ax = result.plot()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["the slow rung", "the fast one"]
+    assert Comparison.load(result.save(tmp_path / "labelled.json")).labels == result.labels
+    unlabelled = quiet_compare({"a": scripted(clock, [1])})
+    assert unlabelled.label("a") == "a" and "label" not in unlabelled.frame()
+    with pytest.raises(TypeError, match="^labels: expected a dict"):
+        quiet_compare({"a": scripted(clock, [1])}, labels=["a"])
+    with pytest.raises(ValueError, match=r"^labels\['a'\]: expected a non-empty string"):
+        quiet_compare({"a": scripted(clock, [1])}, labels={"a": " "})

@@ -8,7 +8,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from course_lib.mnist.splits import Split, load_splits, make_dataset, to_float, validate
+from course_lib import checks
+from course_lib.checks import MemoryNeedError
+from course_lib.mnist.splits import (Split, load_splits, make_dataset, one_pass, pipeline_bytes,
+                                     to_float, validate)
 
 STAGES = ("vectorize", "parallel", "cache", "shuffle", "prefetch")
 BATCH = 32
@@ -55,10 +58,11 @@ def test_to_float_scales_to_unit_range_and_keeps_float32():
     assert Split(images, np.array([3])).x_float.max() == 1
 
 
-@pytest.mark.parametrize("size", [0, -5, 2.5, "100"])
+@pytest.mark.parametrize("size, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError),
+                                         ("100", TypeError)])
 @pytest.mark.parametrize("name", ["train_size", "test_size"])
-def test_load_splits_rejects_bad_sizes(name, size):
-    with pytest.raises(ValueError, match=f"^{name}: expected a positive integer"):
+def test_load_splits_rejects_bad_sizes(name, size, error):
+    with pytest.raises(error, match=f"^{name}: expected an integer >= 1"):
         load_splits(**{name: size})
 
 
@@ -66,37 +70,88 @@ IMAGES = np.zeros((4, 28, 28), np.uint8)
 LABELS = np.array([0, 1, 2, 9])
 
 
-@pytest.mark.parametrize("images, labels, message", [
-    ([[0] * 28] * 28, None, "images: expected a NumPy array, got list"),
-    (np.zeros((0, 28, 28), np.uint8), None, "images: expected at least one image"),
-    (np.zeros((4, 28, 27), np.uint8), None, r"images: expected shape \(n, 28, 28\).*got \(4, 28, 27\)"),
-    (np.zeros((4, 784), np.uint8), None, r"images: expected shape .*got \(4, 784\)"),
-    (IMAGES.astype(np.float64), None, "images: expected dtype uint8 .* got float64"),
-    (IMAGES.astype(np.int32), None, "images: expected dtype uint8 .* got int32"),
-    (IMAGES, LABELS[:3], r"labels: expected shape \(4,\) to match images, got \(3,\)"),
-    (IMAGES, LABELS[:, None], r"labels: expected shape \(4,\)"),
-    (IMAGES, LABELS.astype(np.float32), "labels: expected integer class ids"),
-    (IMAGES, np.array([0, 1, 2, 10]), "labels: expected class ids 0..9, got values from 0 to 10"),
-    (IMAGES, np.array([-1, 1, 2, 3]), "labels: expected class ids 0..9, got values from -1 to 3"),
+def float_images(value: float) -> np.ndarray:
+    images = np.zeros((4, 28, 28), np.float32)
+    images[2, 5, 5] = value
+    return images
+
+
+@pytest.mark.parametrize("images, labels, error, message", [
+    ([[0] * 28] * 28, None, TypeError, "images: expected a NumPy array, got list"),
+    (np.zeros((0, 28, 28), np.uint8), None, ValueError, "images: expected at least one element"),
+    (np.zeros((4, 28, 27), np.uint8), None, ValueError,
+     r"images: expected shape \(n, 28, 28\).*got uint8 array of shape \(4, 28, 27\)"),
+    (np.zeros((4, 784), np.uint8), None, ValueError, r"images: expected shape .*\(4, 784\)"),
+    (IMAGES.astype(np.float64), None, ValueError,
+     "images: expected dtype uint8 or float32, got float64"),
+    (IMAGES.astype(np.int32), None, ValueError,
+     "images: expected dtype uint8 or float32, got int32"),
+    (float_images(np.nan), None, ValueError,
+     "images: expected finite values, got 1 NaN or infinite value"),
+    (float_images(np.inf), None, ValueError, "images: expected finite values"),
+    (float_images(-np.inf), None, ValueError, "images: expected finite values"),
+    (float_images(255.0), None, ValueError,
+     r"images: expected float32 values in 0..1 \(uint8 / 255\), got values from 0 to 255"),
+    (float_images(-0.5), None, ValueError, "images: expected float32 values in 0..1"),
+    (IMAGES, list(LABELS), TypeError, "labels: expected a NumPy array, got list"),
+    (IMAGES, LABELS[:3], ValueError, r"labels: expected shape \(4,\) to match images, got \(3,\)"),
+    (IMAGES, LABELS[:, None], ValueError, r"labels: expected shape \(4,\)"),
+    (IMAGES, LABELS.astype(np.float32), ValueError, "labels: expected integer class ids"),
+    (IMAGES, np.array([0, 1, 2, 10]), ValueError,
+     "labels: expected class ids 0..9, got values from 0 to 10"),
+    (IMAGES, np.array([-1, 1, 2, 3]), ValueError,
+     "labels: expected class ids 0..9, got values from -1 to 3"),
 ])
-def test_validate_names_the_bad_argument(images, labels, message):
-    with pytest.raises((TypeError, ValueError), match=message):
+def test_validate_names_the_bad_argument(images, labels, error, message):
+    with pytest.raises(error, match=f"^{message}"):
         validate(images, labels)
 
 
-@pytest.mark.parametrize("images", [IMAGES, IMAGES[..., None], IMAGES.astype(np.float32)])
+@pytest.mark.parametrize("images", [IMAGES, IMAGES[..., None], IMAGES.astype(np.float32),
+                                    float_images(1.0)])
 def test_validate_accepts_what_the_models_take(images):
-    validate(images, LABELS)
+    assert validate(images, LABELS) is None  # returns quietly, raises nothing
 
 
-@pytest.mark.parametrize("batch_size", [0, -1, 2.0, True, "32"])
-def test_make_dataset_rejects_bad_batch_sizes(small, batch_size):
-    with pytest.raises(ValueError, match="^batch_size: expected an integer >= 1"):
+@pytest.mark.parametrize("batch_size, error", [(0, ValueError), (-1, ValueError),
+                                               (2.0, TypeError), (True, TypeError),
+                                               ("32", TypeError)])
+def test_make_dataset_rejects_bad_batch_sizes(small, batch_size, error):
+    with pytest.raises(error, match="^batch_size: expected an integer >= 1"):
         make_dataset(small, batch_size)
 
 
+@pytest.mark.parametrize("switch", STAGES + ("augment",))
+def test_make_dataset_rejects_switches_that_are_not_true_or_false(small, switch):
+    with pytest.raises(TypeError, match=f"^{switch}: expected True or False, got 1"):
+        make_dataset(small, BATCH, **{switch: 1})
+
+
+def test_make_dataset_rejects_a_bad_seed(small):
+    with pytest.raises(TypeError, match="^seed: expected an integer"):
+        make_dataset(small, BATCH, seed=0.5)
+
+
+def test_a_pipeline_that_cannot_fit_in_memory_is_refused_before_tensorflow_copies(small,
+                                                                                    monkeypatch):
+    monkeypatch.setattr(checks, "available_memory", lambda: 100_000)  # pretend 100 kB is free
+    # 100 images of 784 bytes, copied once, plus the per-image map's float32 cache (4x).
+    expected = pipeline_bytes(small, per_image_map=True, buffered=True)
+    assert expected == small.x.nbytes * 5 + small.y.nbytes * 2
+    with pytest.raises(MemoryNeedError, match=r"^split: a tf.data pipeline over 100 images "
+                                              r"would need 394 kB of memory, but only 100 kB"):
+        make_dataset(small, BATCH, vectorize=False)
+    assert pipeline_bytes(small, per_image_map=False, buffered=False) == (
+        small.x.nbytes + small.y.nbytes)
+
+
+def test_one_pass_counts_every_example_once(small):
+    assert one_pass(make_dataset(small, BATCH)) == len(small) == 100
+    assert one_pass(make_dataset(small.take(33), 8, shuffle=False)) == 33
+
+
 @pytest.mark.parametrize("split, message", [
-    (Split(IMAGES[:0], LABELS[:0]), "split.x: expected at least one image"),
+    (Split(IMAGES[:0], LABELS[:0]), "split.x: expected at least one element"),
     (Split(IMAGES.astype(np.float64), LABELS), "split.x: expected dtype"),
     (Split(IMAGES, LABELS + 1), "labels: expected class ids 0..9"),
 ])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_lib import files
-from course_lib.generate import one_shot
+from course_lib.generate import common, one_shot
 
 TINY = one_shot.CVAEConfig(latent=4, width=8)
 
@@ -38,29 +38,37 @@ def test_temperature_scales_the_latent(model):
 
 def test_one_trace_per_batch_shape():
     model = one_shot.build(TINY, seed=2)  # fresh: nothing compiled for it yet
-    before = one_shot.TRACES["cvae_decode"]
+    before = common.TRACES["cvae_decode"]
     for seed, temperature in [(0, 1.0), (1, 0.5), (2, 2.0)]:
         one_shot.sample(model, [seed, 4, 5, 6], temperature=temperature, seed=seed)
-    assert one_shot.TRACES["cvae_decode"] == before + 1
+    assert common.TRACES["cvae_decode"] == before + 1
     one_shot.sample(model, 3, batch=6)
     one_shot.sample(model, [1, 2, 3, 4])
-    assert one_shot.TRACES["cvae_decode"] == before + 2
+    assert common.TRACES["cvae_decode"] == before + 2
 
 
-@pytest.mark.parametrize("arguments, name", [
-    (dict(classes=10), "classes"), (dict(classes=[3, -1]), "classes"),
-    (dict(classes=[1.5]), "classes"), (dict(classes=[]), "classes"),
-    (dict(classes=3, batch=0), "batch"), (dict(classes=[1, 2], batch=2), "batch"),
-    (dict(classes=1, temperature=0.0), "temperature"),
-    (dict(classes=1, temperature=-1.0), "temperature"),
-    (dict(classes=1, temperature=float("nan")), "temperature"),
-    (dict(classes=1, temperature=float("inf")), "temperature"),
-    (dict(classes=1, seed=-1), "seed"), (dict(classes=1, seed=2**31), "seed"),
-    (dict(classes=1, seed=1.5), "seed"),
+@pytest.mark.parametrize("arguments, error, name", [
+    (dict(classes=10), ValueError, "classes"), (dict(classes=[3, -1]), ValueError, "classes"),
+    (dict(classes=[1.5]), TypeError, "classes"), (dict(classes=[]), ValueError, "classes"),
+    (dict(classes=3, batch=0), ValueError, "batch"),
+    (dict(classes=[1, 2], batch=2), ValueError, "batch"),
+    (dict(classes=1, temperature=0.0), ValueError, "temperature"),
+    (dict(classes=1, temperature=-1.0), ValueError, "temperature"),
+    (dict(classes=1, temperature=float("nan")), ValueError, "temperature"),
+    (dict(classes=1, temperature=float("inf")), ValueError, "temperature"),
+    (dict(classes=1, temperature=None), TypeError, "temperature"),
+    (dict(classes=1, seed=-1), ValueError, "seed"),
+    (dict(classes=1, seed=2**31), ValueError, "seed"),
+    (dict(classes=1, seed=1.5), TypeError, "seed"),
 ])
-def test_bad_arguments_are_named(model, arguments, name):
-    with pytest.raises(ValueError, match=name):
+def test_bad_arguments_are_named(model, arguments, error, name):
+    with pytest.raises(error, match=name):
         one_shot.sample(model, **arguments)
+
+
+def test_a_model_of_another_kind_is_refused():
+    with pytest.raises(TypeError, match="model: expected a DigitCVAE"):
+        one_shot.sample("cvae", [1])
 
 
 def test_flops_count_the_decoders_own_weights(model):

@@ -21,7 +21,17 @@ def test_stretch_clips_and_keeps_the_midpoint():
     assert out.tolist() == [[0, 128, 255]]
 
 
-@pytest.mark.parametrize("bad", [np.zeros((4, 4), np.float32), np.uint8(5), [[1, 2]]])
-def test_bad_images_are_named(bad):
-    with pytest.raises(ValueError, match="images: expected a uint8 array of pixels"):
-        pixels.stretch_numpy(bad)
+NUMPY_VERSIONS = [pixels.stretch_python, pixels.stretch_numpy]
+
+
+@pytest.mark.parametrize("stretch", [*NUMPY_VERSIONS, pixels.stretch_tensorflow])
+def test_an_array_of_the_wrong_dtype_is_named(stretch):
+    with pytest.raises(ValueError, match="^images: expected dtype uint8, got float32 array"):
+        stretch(np.zeros((4, 4), np.float32))
+
+
+@pytest.mark.parametrize("stretch", NUMPY_VERSIONS)
+@pytest.mark.parametrize("bad, got", [(np.uint8(5), "uint8"), ([[1, 2]], "list")])
+def test_something_that_is_not_an_array_is_named(stretch, bad, got):
+    with pytest.raises(TypeError, match=f"^images: expected a NumPy array, got {got}"):
+        stretch(bad)

@@ -2,12 +2,19 @@
 
 import functools
 import math
+
 import numpy as np
 import pytest
 
+from course_lib import checks
+from course_lib.checks import MemoryNeedError
 from course_lib.shapes import ladder
 
 CIRCLES = ladder.random_circles(40, canvas=(48, 40), r_min=1, r_max=20, seed=5)
+RUNGS = (ladder.draw_circles_python, ladder.draw_circles_numpy_per_image,
+         ladder.draw_circles_pillow, ladder.draw_circles_batch, ladder.draw_circles_threads,
+         functools.partial(ladder.draw_circles_processes, workers=1),
+         ladder.draw_circles_tensorflow)
 
 
 @pytest.fixture(scope="module")
@@ -99,28 +106,60 @@ def test_iou_of_identical_different_and_empty_masks():
     assert ladder.iou(np.zeros_like(a), np.zeros_like(a)) == 1.0
 
 
-@pytest.mark.parametrize("centres,radii,message", [
-    (np.array([1, 2]), np.array([1]), "centres: expected an \\(N, 2\\) integer array"),
-    (np.array([[1.5, 2.0]]), np.array([1]), "centres:"),
-    (np.array([[1, 2]]), np.array([1, 2]), "radii: expected \\(1,\\) integers"),
-    (np.array([[1, 2]]), np.array([1.0]), "radii:"),
-    (np.array([[1, 2]]), np.array([-1]), "radii: must not be negative"),
+@pytest.mark.parametrize("centres,radii,error,message", [
+    ([[1, 2]], np.array([1]), TypeError, "centres: expected a NumPy array, got list"),
+    (np.array([1, 2]), np.array([1]), ValueError, "centres: expected 2 dimensions"),
+    (np.array([[1, 2, 3]]), np.array([1]), ValueError, r"centres: expected an \(N, 2\) array"),
+    (np.array([[1.5, 2.0]]), np.array([1]), ValueError, "centres: expected dtype"),
+    (np.array([[1, 2]]), np.array([1, 2]), ValueError, "radii: expected 1 radii, one per row"),
+    (np.array([[1, 2]]), np.array([1.0]), ValueError, "radii: expected dtype"),
+    (np.array([[1, 2]]), np.array([-1]), ValueError, "radii: expected radii >= 0, got -1"),
 ])
-def test_rungs_reject_bad_circles(centres, radii, message):
-    for rung in (ladder.draw_circles_python, ladder.draw_circles_batch):
-        with pytest.raises(ValueError, match=message):
+def test_rungs_reject_bad_circles(centres, radii, error, message):
+    for rung in RUNGS:
+        with pytest.raises(error, match=f"^{message}"):
             rung(centres, radii)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"n": 0}, "n: must be at least 1"),
-    ({"n": 5, "r_max": 40}, "r_max: a circle of radius 40 does not fit"),
-    ({"n": 5, "r_min": 10, "r_max": 5}, "r_max: must be at least 10"),
-    ({"n": 5, "canvas": 0}, "canvas:"),
+@pytest.mark.parametrize("kwargs,error,message", [
+    ({"n": 0}, ValueError, "n: expected an integer >= 1, got 0"),
+    ({"n": 2.5}, TypeError, "n: expected an integer >= 1"),
+    ({"n": 5, "r_max": 40}, ValueError, "r_max: a circle of radius 40 does not fit"),
+    ({"n": 5, "r_min": 10, "r_max": 5}, ValueError, "r_max: expected an integer >= 10, got 5"),
+    ({"n": 5, "canvas": 0}, ValueError, "canvas:"),
+    ({"n": 5, "seed": "1"}, TypeError, "seed: expected an integer"),
 ])
-def test_random_circles_rejects_bad_input(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_random_circles_rejects_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=f"^{message}"):
         ladder.random_circles(**kwargs)
+
+
+# --- Memory: a batch that cannot fit is refused before any rung allocates it -----------------
+
+@pytest.fixture
+def one_gigabyte_free(monkeypatch):
+    monkeypatch.setattr(checks, "available_memory", lambda: 10**9)
+
+
+def test_every_rung_refuses_a_batch_too_big_for_memory(one_gigabyte_free):
+    circles = ladder.random_circles(300, canvas=2000, seed=0)  # 300 images of 4 MB: 1.2 GB
+    for rung in RUNGS:  # processes hold the batch twice, TensorFlow three times
+        with pytest.raises(MemoryNeedError, match=r"^centres: drawing 300 circles of 2000x2000 "
+                                                  r"pixels would need (1.2|2.4|3.6) GB of memory"):
+            rung(*circles, canvas=2000)
+
+
+def test_drawing_into_a_given_output_allocates_nothing_and_is_not_refused(one_gigabyte_free):
+    circles = ladder.random_circles(20, canvas=2000, seed=0)
+    out = np.empty((20, 2000, 2000), np.uint8)
+    assert ladder.draw_circles_batch(*circles, canvas=2000, out=out) is out
+    with pytest.raises(ValueError, match=r"^out: expected shape \(20, 1000, 2000\)"):
+        ladder.draw_circles_batch(*circles, canvas=(2000, 1000), out=out)
+
+
+def test_random_circles_refuses_more_circles_than_memory_holds(one_gigabyte_free):
+    with pytest.raises(MemoryNeedError, match="^n: 100,000,000 random circles would need 4 GB"):
+        ladder.random_circles(10**8)
 
 
 def test_ladder_candidates_run_every_rung_on_the_same_circles(reference):
@@ -144,9 +183,10 @@ def test_ladder_table_turns_a_comparison_into_per_image_figures():
     candidates = ladder.ladder_candidates(circles, 64, workers=2)
     result = compare(candidates, baseline="per-pixel Python", work=50, unit="images",
                      repeats=1, warmup=0, progress=False)
-    table = ladder.ladder_table(result, 50, 64 * 64, MachineLimits(1.0, 1.0))
+    table = ladder.ladder_table(result, 64 * 64, MachineLimits(1.0, 1.0))
     assert list(table["rung"]) == list(candidates)
     python = result.row("per-pixel Python").median_s
     assert table["ms/image"].iloc[0] == pytest.approx(python / 50 * 1e3)
+    assert table["images/s"].iloc[0] == pytest.approx(50 / python)
     assert table["share of memory bandwidth"].iloc[0] == pytest.approx(50 * 4096 / python / 1e9)
     assert table["speedup vs per-pixel Python"].iloc[0] == 1

@@ -1,15 +1,18 @@
-"""The seed's bugs, the corrected drawer's geometry and errors, and the synthetic data set."""
+"""The seed's bugs, the corrected drawer's geometry, its errors and its memory limit."""
 
 import ast
 import inspect
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from course_lib import checks
+from course_lib.checks import MemoryNeedError
 from course_lib.shapes import draw
-from course_lib.shapes.draw import Shape, coverage, draw_shape, random_shapes, seed_generate_image
+from course_lib.shapes.draw import Shape, coverage, draw_shape, seed_generate_image
 
 CANVAS = (128, 112)
 
@@ -145,66 +148,76 @@ def test_default_shape_is_centred_and_fits():
 
 
 BAD_INPUT = [
-    ({"kind": "hexagon"}, r"kind: unknown shape kind 'hexagon'; choose one of: square, rectangle"),
-    ({"kind": "Circle"}, "kind: unknown"),
-    ({"canvas": 0}, "canvas:"),
-    ({"canvas": -64}, "canvas:"),
-    ({"canvas": 64.5}, "canvas:"),
-    ({"canvas": (64, True)}, "canvas:"),
-    ({"canvas": "64"}, "canvas:"),
-    ({"size": 0}, "size:"),
-    ({"size": -5}, "size:"),
-    ({"size": float("nan")}, "size:"),
-    ({"kind": "square", "size": (20, 30)}, "size: a square needs equal"),
-    ({"fill": "blurple"}, "fill: 'blurple' is not a colour"),
-    ({"background": (0, 0, 256)}, "background:"),
-    ({"outline": (1, 2)}, "outline:"),
-    ({"outline": "red", "outline_width": 0}, "outline_width:"),
-    ({"size": 100}, "center/size: this circle spans"),
-    ({"center": (5, 32), "size": 20}, "outside the 64x64 canvas"),
-    ({"kind": "square", "size": 60, "rotation": 45}, "center/size:"),
-    ({"center": (1, 2, 3)}, "center:"),
-    ({"rotation": "left"}, "rotation:"),
-    ({"kind": "polygon", "sides": 2}, "sides: must be at least 3"),
-    ({"kind": "polygon", "sides": 4.5}, "sides: expected a whole number"),
-    ({"supersample": 0}, "supersample:"),
+    ({"kind": "hexagon"}, ValueError, r"kind: expected one of 'square', 'rectangle', .*"
+                                      r"got 'hexagon'"),
+    ({"kind": "Circle"}, ValueError, "kind: expected one of"),
+    ({"canvas": 0}, ValueError, "canvas: expected an integer >= 1, got 0"),
+    ({"canvas": -64}, ValueError, "canvas:"),
+    ({"canvas": (64,)}, ValueError, r"canvas: expected a number of pixels or a \(width, height\)"),
+    ({"canvas": 64.5}, TypeError, r"canvas: expected an integer >= 1, got 64.5 \(float\)"),
+    ({"canvas": (64, True)}, TypeError, "canvas:"),
+    ({"canvas": "64"}, TypeError, "canvas:"),
+    ({"size": 0}, ValueError, "size: expected a positive finite number"),
+    ({"size": -5}, ValueError, "size:"),
+    ({"size": float("nan")}, ValueError, "size:"),
+    ({"size": "big"}, TypeError, "size:"),
+    ({"kind": "square", "size": (20, 30)}, ValueError, "size: a square needs equal"),
+    ({"fill": "blurple"}, ValueError, "fill: 'blurple' is not a colour"),
+    ({"fill": 5}, TypeError, "fill: expected a name like 'red'"),
+    ({"background": (0, 0, 256)}, ValueError, "background: expected an integer in 0..255, got 256"),
+    ({"background": (0, 0, 1.5)}, TypeError, "background: expected an integer in 0..255"),
+    ({"outline": (1, 2)}, ValueError, "outline: expected a name like"),
+    ({"outline": "red", "outline_width": 0}, ValueError, "outline_width: expected a positive"),
+    ({"size": 100}, ValueError, "center/size: this circle spans"),
+    ({"center": (5, 32), "size": 20}, ValueError, "center/size: .* outside the 64x64 canvas"),
+    ({"kind": "square", "size": 60, "rotation": 45}, ValueError, "center/size:"),
+    ({"center": (1, 2, 3)}, ValueError, "center: expected a number or a pair of numbers"),
+    ({"center": "middle"}, TypeError, "center: expected a finite number"),
+    ({"rotation": "left"}, TypeError, r"rotation: expected a finite number, got 'left' \(str\)"),
+    ({"rotation": float("inf")}, ValueError, "rotation: expected a finite number"),
+    ({"kind": "polygon", "sides": 2}, ValueError, "sides: expected an integer >= 3, got 2"),
+    ({"kind": "polygon", "sides": 4.5}, TypeError, "sides: expected an integer >= 3"),
+    ({"supersample": 0}, ValueError, "supersample: expected an integer >= 1"),
 ]
 
 
-@pytest.mark.parametrize("kwargs,message", BAD_INPUT)
-def test_bad_input_raises_an_error_naming_the_argument(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("kwargs,error,message", BAD_INPUT)
+def test_bad_input_raises_an_error_naming_the_argument(kwargs, error, message):
+    with pytest.raises(error, match=f"^{message}"):
         draw_shape(**kwargs)
 
 
-# --- The synthetic data set -----------------------------------------------------------------
+# --- Memory: a canvas that cannot fit is refused before anything is allocated ---------------
 
-def test_random_shapes_is_seeded_labelled_and_fits_the_canvas():
-    batch = random_shapes(60, canvas=(48, 40), seed=3)
-    assert batch.images.shape == (60, 40, 48) and batch.images.dtype == np.uint8
-    assert np.array_equal(batch.images, random_shapes(60, canvas=(48, 40), seed=3).images)
-    assert not np.array_equal(batch.images, random_shapes(60, canvas=(48, 40), seed=4).images)
-    assert set(batch.frame()["kind"]) == set(draw.KINDS)
-    for i in range(len(batch)):
-        shape = batch.shape_at(i)
-        shape.check_fits((48, 40))
-        expected = np.rint(coverage(shape, (48, 40)) * 255)
-        assert np.array_equal(batch.images[i], expected)  # the labels describe the image
+def test_a_canvas_too_big_for_any_machine_says_how_much_it_would_need():
+    with pytest.raises(MemoryNeedError, match=r"^canvas: drawing on 1000000x1000000 pixels at "
+                                              r"supersample=4 would need 592 TB of memory"):
+        draw_shape(canvas=(10**6, 10**6))
 
 
-def test_random_shapes_respects_kinds_and_supersampling():
-    batch = random_shapes(10, kinds=("circle",), supersample=4)
-    assert set(batch.frame()["kind"]) == {"circle"}
-    assert ((batch.images > 0) & (batch.images < 255)).any()
+def test_a_canvas_too_big_for_this_machine_is_refused(monkeypatch):
+    monkeypatch.setattr(checks, "available_memory", lambda: 10**9)  # pretend 1 GB is free
+    with pytest.raises(MemoryNeedError, match="only 1 GB is available here; make "
+                                              "canvas"):
+        coverage(Shape("circle", (1500, 1500), 100), canvas=3000, supersample=4)
+    assert coverage(Shape("circle", (32, 32), 10), canvas=64).shape == (64, 64)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"n": 0}, "n: must be at least 1"),
-    ({"n": 2.5}, "n: expected a whole number"),
-    ({"n": 3, "kinds": ()}, "kinds: need at least one"),
-    ({"n": 3, "kinds": ("circle", "star")}, "kind: unknown shape kind 'star'"),
-    ({"n": 3, "canvas": (64, 0)}, "canvas:"),
-])
-def test_random_shapes_rejects_bad_input(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        random_shapes(**kwargs)
+def test_small_drawings_do_not_ask_the_system_for_free_memory(monkeypatch):
+    def refuse():
+        raise AssertionError("asked the operating system about a drawing of 10 MB")
+
+    monkeypatch.setattr(checks, "available_memory", refuse)
+    assert draw_shape(canvas=128, supersample=4, as_array=True).shape == (128, 128, 3)
+
+
+@pytest.mark.parametrize("kind", draw.KINDS)
+@pytest.mark.parametrize("canvas,supersample", [(200, 1), ((160, 120), 4)])
+def test_the_memory_estimate_covers_the_measured_peak(kind, canvas, supersample):
+    tracemalloc.start()
+    draw_shape(kind, canvas=canvas, supersample=supersample, sides=7, outline="red",
+               rotation=0 if kind in draw.EQUAL_SIDED else 20)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    estimate = draw.drawing_bytes(*draw.canvas_size(canvas), supersample)
+    assert peak <= estimate < 1.3 * peak  # an honest estimate: enough, and not far above

@@ -40,13 +40,42 @@ def test_attention_is_causal(model):
     assert not np.allclose(a[:, 6:], b[:, 6:])
 
 
-def test_cache_has_fixed_full_length_shapes(model):
+def test_cache_is_one_fixed_full_length_layer_cache_per_block(model):
     cache = model.empty_cache(5)
-    assert len(cache) == 2 * SMALL.depth
-    assert all(c.shape == (5, SMALL.heads, SMALL.length, SMALL.width // SMALL.heads)
-               for c in cache)
+    assert len(cache) == SMALL.depth and all(isinstance(c, tiny_gpt.LayerCache) for c in cache)
+    shape = (5, SMALL.heads, SMALL.length, SMALL.width // SMALL.heads)
+    assert all(c.keys.shape == shape and c.values.shape == shape for c in cache)
     _, updated = model.step(np.zeros(5, np.int32), 3, cache)
-    assert [u.shape for u in updated] == [c.shape for c in cache]
+    assert all(u.keys.shape == shape and u.values.shape == shape for u in updated)
+    written = np.abs(updated[0].keys.numpy()).sum(axis=(0, 1, 3))  # per slot
+    assert written[3] > 0 and not written[np.arange(SMALL.length) != 3].any()
+
+
+def test_write_cache_replaces_one_slot_in_place():
+    cache = np.random.default_rng(0).normal(size=(2, 3, 5, 4)).astype(np.float32)
+    new = np.ones((2, 3, 4), np.float32)
+    written = tiny_gpt.write_cache(cache, 2, new).numpy()
+    expected = cache.copy()
+    expected[:, :, 2] = new
+    np.testing.assert_array_equal(written, expected)
+
+
+def test_attend_mixes_only_the_values_the_mask_shows():
+    rng = np.random.default_rng(1)
+    q, k, v = (rng.normal(size=(2, 3, 4, 8)).astype(np.float32) for _ in range(3))
+    scores = np.einsum("bhqd,bhkd->bhqk", q, k) / np.sqrt(8)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    expected = (weights / weights.sum(-1, keepdims=True)) @ v
+    np.testing.assert_allclose(tiny_gpt.attend(q, k, v).numpy(), expected, atol=1e-5)
+    first_only = np.zeros((4, 4), bool)
+    first_only[:, 0] = True
+    np.testing.assert_allclose(tiny_gpt.attend(q, k, v, first_only).numpy(),
+                               np.repeat(v[:, :, :1], 4, axis=2), atol=1e-6)
+
+
+def test_flops_modes_are_checked():
+    with pytest.raises(ValueError, match="mode"):
+        tiny_gpt.flops_per_image(SMALL, "cache")
 
 
 def test_sequences_put_the_class_first():

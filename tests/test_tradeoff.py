@@ -34,30 +34,33 @@ class OneDigitClassifier:
 
 
 def test_the_contenders_and_what_each_costs(contenders):
-    assert list(contenders) == [tradeoff.RECOMPUTE_NAME, tradeoff.GPT_NAME, "MaskGIT, 4 passes",
-                                "MaskGIT, 2 passes", tradeoff.CVAE_NAME]
+    assert list(contenders) == ["gpt_recompute_xla", "gpt_cached_xla", "maskgit_4", "maskgit_2",
+                                "cvae"]
+    assert [g.label for g in contenders.values()] == [
+        "GPT, no cache, XLA loop", "GPT, KV cache, XLA loop", "MaskGIT, 4 passes",
+        "MaskGIT, 2 passes", "cVAE decoder, 1 pass"]
     assert [g.passes for g in contenders.values()] == [49, 49, 4, 2, 1]
-    flops = {name: g.flops_per_image for name, g in contenders.items()}
-    assert flops[tradeoff.RECOMPUTE_NAME] > 10 * flops[tradeoff.GPT_NAME]
-    assert flops["MaskGIT, 4 passes"] == 2 * flops["MaskGIT, 2 passes"]
-    assert contenders[tradeoff.RECOMPUTE_NAME].same_tokens_as == tradeoff.GPT_NAME
+    flops = {key: g.flops_per_image for key, g in contenders.items()}
+    assert flops["gpt_recompute_xla"] > 10 * flops["gpt_cached_xla"]
+    assert flops["maskgit_4"] == 2 * flops["maskgit_2"]
+    assert contenders["gpt_recompute_xla"].same_tokens_as == "gpt_cached_xla"
 
 
 def test_every_generator_makes_finished_seeded_digits(contenders):
-    for name, gen in contenders.items():
+    for key, gen in contenders.items():
         images = gen.draw(np.array([1, 9]), seed=2)
-        assert images.shape == (BATCH, 28, 28), name
-        assert 0 <= images.min() and images.max() <= 1, name
+        assert images.shape == (BATCH, 28, 28), key
+        assert 0 <= images.min() and images.max() <= 1, key
         np.testing.assert_array_equal(gen.draw(np.array([1, 9]), seed=2), images)
     recompute, cached = (contenders[n].draw(np.array([4, 4]), seed=3)
-                         for n in (tradeoff.RECOMPUTE_NAME, tradeoff.GPT_NAME))
+                         for n in ("gpt_recompute_xla", "gpt_cached_xla"))
     np.testing.assert_array_equal(recompute, cached)
 
 
 def test_timing_covers_every_generator_per_image(contenders):
     timing = tradeoff.time_generators(contenders, BATCH, repeats=1, warmup=0, progress=False)
     assert timing.names() == list(contenders) and timing.work == BATCH
-    assert timing.baseline == tradeoff.GPT_NAME
+    assert timing.baseline == tradeoff.BASELINE == "gpt_cached_xla"
 
 
 def test_judging_scores_each_and_shares_the_score_of_identical_tokens(contenders):
@@ -65,7 +68,7 @@ def test_judging_scores_each_and_shares_the_score_of_identical_tokens(contenders
     qualities = tradeoff.judge_generators(contenders, classifier, per_class=2, batch=BATCH)
     assert list(qualities) == list(contenders)
     assert classifier.seen == 20 * (len(contenders) - 1)  # the recompute GPT is not re-drawn
-    assert qualities[tradeoff.RECOMPUTE_NAME] is qualities[tradeoff.GPT_NAME]
+    assert qualities["gpt_recompute_xla"] is qualities["gpt_cached_xla"]
     for judged in qualities.values():
         assert judged.agreement == pytest.approx(0.1) and judged.images == 20
         assert judged.per_class[3] == 1.0 and judged.per_class[4] == 0.0
@@ -78,12 +81,13 @@ def test_table_and_chart(contenders):
                                           batch=BATCH)
     table = tradeoff.tradeoff_table(contenders, timings, qualities)
     assert list(table.index) == list(contenders)
-    name = "MaskGIT, 2 passes"
-    assert table.loc[name, "ms/image, batch 2"] == pytest.approx(
-        timings[2].row(name).median_s / 2 * 1e3)
-    assert table.loc[name, "images/s, batch 2"] == pytest.approx(
-        2 / timings[2].row(name).median_s)
-    assert table.loc[name, "sequential passes"] == 2
+    key = "maskgit_2"
+    assert table.loc[key, "label"] == "MaskGIT, 2 passes"
+    assert table.loc[key, "ms/image, batch 2"] == pytest.approx(
+        timings[2].row(key).median_s / 2 * 1e3)
+    assert table.loc[key, "images/s, batch 2"] == pytest.approx(
+        2 / timings[2].row(key).median_s)
+    assert table.loc[key, "sequential passes"] == 2
     formats = tradeoff.table_formats(table)
     assert formats["agreement"](0.1234) == "12.3%" and "ms/image, batch 2" in formats
     assert "%" in table.to_string(formatters=formats)
@@ -94,6 +98,8 @@ def test_table_and_chart(contenders):
 def test_generate_checks_per_class_and_diversity_sees_copies():
     with pytest.raises(ValueError, match="per_class"):
         quality.generate(None, None, 0)
+    with pytest.raises(TypeError, match="per_class"):
+        quality.generate(None, None, 2.0)
     same = np.ones((20, 28, 28), np.float32)
     labels = np.repeat(np.arange(10), 2)
     assert quality.diversity(same, labels) == 0.0

@@ -1,15 +1,16 @@
 """Training and its clock: TrainResult arithmetic on hand-made results, one small real training,
 and the time-to-accuracy ladder."""
 
-import json
 import math
 
 import numpy as np
 import pytest
 
-from course_lib import config
+from course_lib import checks, config
+from course_lib.checks import MemoryNeedError
+from course_lib.measure import Comparison
 from course_lib.mnist.splits import Split
-from course_lib.mnist.models import FAST_MLP_RECIPE, SEED_RECIPE
+from course_lib.mnist.models import FAST_MLP_RECIPE, SEED_RECIPE, activation_bytes, wide_mlp
 from course_lib.mnist.training import TrainResult, train
 from course_lib.mnist.ladder import LadderResult, Rung, run_ladder
 
@@ -82,23 +83,37 @@ def test_training_without_a_test_split_only_times(splits):
 BAD_IMAGES = Split(np.zeros((4, 28, 27), np.uint8), np.zeros(4, np.int64))
 
 
-@pytest.mark.parametrize("bad_train, bad_test, kwargs, message", [
-    (BAD_IMAGES, None, {}, r"train_split.x: expected shape \(n, 28, 28\)"),
-    (Split(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)), None, {},
-     "train_split.x: expected at least one image"),
-    (Split(np.zeros((4, 28, 28), np.uint8), np.full(4, 10)), None, {},
+@pytest.mark.parametrize("bad_train, bad_test, kwargs, error, message", [
+    (BAD_IMAGES, None, {}, ValueError, r"train_split.x: expected shape \(n, 28, 28\)"),
+    (Split(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)), None, {}, ValueError,
+     "train_split.x: expected at least one element"),
+    (Split(np.zeros((4, 28, 28), np.uint8), np.full(4, 10)), None, {}, ValueError,
      "labels: expected class ids"),
-    (None, BAD_IMAGES, {}, "test_split.x: expected shape"),
-    (None, None, {"epochs": 0}, "epochs: expected an integer >= 1, got 0"),
-    (None, None, {"use_tf_data": False, "pipeline": {"cache": False}},
+    (None, BAD_IMAGES, {}, ValueError, "test_split.x: expected shape"),
+    (None, None, {"epochs": 0}, ValueError, "epochs: expected an integer >= 1, got 0"),
+    (None, None, {"epochs": 1.5}, TypeError, "epochs: expected an integer >= 1"),
+    (None, None, {"stop_at_accuracy": 1.5}, ValueError,
+     "stop_at_accuracy: expected a non-negative"),
+    (None, None, {"stop_at_accuracy": "0.9"}, TypeError, "stop_at_accuracy: expected"),
+    (None, None, {"use_tf_data": False, "pipeline": {"cache": False}}, ValueError,
      "pipeline: tf.data options need use_tf_data=True"),
 ])
 def test_train_rejects_bad_input_naming_the_argument(splits, bad_train, bad_test, kwargs,
-                                                      message):
+                                                      error, message):
     train_split, test_split = (good if bad is None else bad
                                for good, bad in zip(splits, (bad_train, bad_test)))
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=f"^{message}"):
         train(SMALL_RECIPE, train_split, test_split, **kwargs)
+
+
+def test_a_batch_too_big_for_memory_is_refused_before_training(splits, monkeypatch):
+    monkeypatch.setattr(checks, "available_memory", lambda: 10**7)  # pretend 10 MB is free
+    per_image = activation_bytes(wide_mlp())
+    assert per_image == 4 * (784 + 256 + 256 + 10)  # Flatten, Dense, Dropout, Dense
+    # Batches of 4,000 (the whole split) keep 4,000 x 5,224 bytes of activations: 20.9 MB.
+    with pytest.raises(MemoryNeedError, match="^batch_size: training wide_mlp on batches of "
+                                              "4,000 images would need 20.9 MB of memory"):
+        train(SMALL_RECIPE.replace(batch_size=10**6), *splits, epochs=1, verbose=0)
 
 
 # --- The ladder ------------------------------------------------------------------------------
@@ -125,18 +140,25 @@ def test_ladder_plot_and_save(ladder):
     assert [t.get_text() for t in ax.texts] == ["10.0 s", "4.0 s", "not reached"]
     path = ladder.save("ladder_test")
     assert path.parent == config.RESULTS_DIR
-    record = json.loads(path.read_text())
-    assert record["target"] == 0.9 and [r["rung"] for r in record["rows"]] == ["seed", "fast", "slow"]
+    saved = Comparison.load(path)
+    assert saved.names() == ["seed", "fast", "slow"] and saved.speedup("fast") == 2.5
+    assert saved.row("slow").median_s == math.inf
+    settings = saved.settings
+    assert settings["target"] == 0.9 and [r["rung"] for r in settings["rows"]] == ["seed", "fast", "slow"]
 
 
-@pytest.mark.parametrize("rungs, target, message", [
-    ([], 0.9, "rungs: expected at least one rung"),
-    ([Rung("a", SEED_RECIPE)], 1.5, "target: expected an accuracy between 0 and 1"),
-    ([Rung("a", SEED_RECIPE), Rung("a", FAST_MLP_RECIPE)], 0.9, "rungs: names must be unique"),
+@pytest.mark.parametrize("rungs, target, max_epochs, error, message", [
+    ([], 0.9, 1, ValueError, "rungs: expected at least one rung"),
+    ([Rung("a", SEED_RECIPE)], 1.5, 1, ValueError,
+     "target: expected a positive finite number and < 1.0, got 1.5"),
+    ([Rung("a", SEED_RECIPE)], "high", 1, TypeError, "target: expected a positive"),
+    ([Rung("a", SEED_RECIPE)], 0.9, 0, ValueError, "max_epochs: expected an integer >= 1"),
+    ([Rung("a", SEED_RECIPE), Rung("a", FAST_MLP_RECIPE)], 0.9, 1, ValueError,
+     "rungs: names must be unique"),
 ])
-def test_run_ladder_rejects_bad_arguments(splits, rungs, target, message):
-    with pytest.raises(ValueError, match=message):
-        run_ladder(rungs, *splits, target=target, max_epochs=1)
+def test_run_ladder_rejects_bad_arguments(splits, rungs, target, max_epochs, error, message):
+    with pytest.raises(error, match=f"^{message}"):
+        run_ladder(rungs, *splits, target=target, max_epochs=max_epochs)
 
 
 def test_run_ladder_trains_every_rung_with_its_options(splits):

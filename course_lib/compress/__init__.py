@@ -1,9 +1,12 @@
 """Notebook 04: making the MNIST CNN smaller and faster, with the accuracy it costs beside it.
 
-    evaluate       one evaluation of any variant: size (raw, gzipped), accuracy, latency
-    quantization   int8 by hand, the TF converter to LiteRT, Keras int8
+    keras_models   what every technique does to a Keras model: check, copy, count, save
+    int8           int8 by hand: symmetric per channel (the converter's weights), affine
+    litert         LiteRT flatbuffers: recognise, run like a Keras model, read stored int8
+    quantization   the TF converter to LiteRT (float32, dynamic, float16, full int8), Keras int8
     pruning        magnitude pruning for Keras 3, masks kept through training
     distillation   a small student learning from the CNN
+    evaluate       one evaluation of any variant: size (raw, gzipped), accuracy, latency
     report         notebook 04's variants, targets and the evidence behind each result
     plots          the size/accuracy/latency charts and the Pareto front
 

@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.compress.evaluate import check_keras_model, count_parameters
-from course_lib.mnist.splits import Split, check_batch_size, validate
+from course_lib.checks import check_fraction, check_int, check_number
+from course_lib.compress.keras_models import (check_keras_model, check_split, check_training,
+                                             count_parameters)
+from course_lib.mnist.splits import Split, to_float
 
 
 def student_cnn(filters: tuple[int, int] = (16, 32), hidden: int = 64) -> Any:
@@ -47,7 +49,9 @@ def student_cnn(filters: tuple[int, int] = (16, 32), hidden: int = 64) -> Any:
 def teacher_log_probs(teacher: Any, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """log p from a teacher that ends in softmax: softmax(log p / T) equals softmax(z / T) for
     its logits z (they differ by a constant per image), so no logits layer is needed."""
-    probs = np.asarray(teacher.predict(images, batch_size=batch_size, verbose=0))
+    check_keras_model(teacher, "teacher")
+    check_int("batch_size", batch_size, minimum=1)
+    probs = np.asarray(teacher.predict(to_float(images), batch_size=batch_size, verbose=0))
     return np.log(np.clip(probs, 1e-30, 1.0)).astype(np.float32)
 
 
@@ -106,15 +110,14 @@ def distill(teacher: Any, train: Split, student: Any | None = None, *, temperatu
     import keras
 
     check_keras_model(teacher, "teacher")
-    validate(train.x, train.y, name="train.x")
-    check_batch_size(batch_size)
-    if not temperature > 0:
-        raise ValueError(f"temperature: expected a positive number, got {temperature!r}")
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha: expected a weight in [0, 1], got {alpha!r}")
+    check_split("train", train)
+    check_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    check_number("temperature", temperature, positive=True)
+    check_fraction("alpha", alpha, include_one=True)
+    if student is not None:
+        check_keras_model(student, "student")
     keras.utils.set_random_seed(seed)
     student = student_cnn() if student is None else student
-    check_keras_model(student, "student")
     images = train.x_float
     soft = teacher_log_probs(teacher, images)
     steps = epochs * -(-len(train) // batch_size)

@@ -12,23 +12,15 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from course_lib.compress.evaluate import check_keras_model, copy_model
-from course_lib.mnist.splits import Split, check_batch_size, validate
-
-
-def check_sparsity(sparsity: Any, argument: str = "sparsity") -> float:
-    """The sparsity as a float, or ValueError naming ``argument`` unless it is in [0, 1)."""
-    if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Real) \
-            or not 0 <= sparsity < 1:
-        raise ValueError(f"{argument}: expected a fraction of weights to zero in [0, 1) "
-                         f"(0.8 = 80%), got {sparsity!r}")
-    return float(sparsity)
+from course_lib.checks import check_array, check_fraction, check_int, check_number
+from course_lib.compress.keras_models import (check_keras_model, check_split, check_training,
+                                             copy_model)
+from course_lib.mnist.splits import Split
 
 
 def polynomial_sparsity(step: int, *, target: float, end_step: int, begin_step: int = 0,
@@ -38,17 +30,21 @@ def polynomial_sparsity(step: int, *, target: float, end_step: int, begin_step: 
     ``target + (initial - target) * (1 - progress) ** power``: power 1 is linear, power 3 (the
     usual choice) prunes fast while many small weights remain and slowly near the target.
     """
-    target, initial = check_sparsity(target, "target"), check_sparsity(initial, "initial")
-    if end_step <= begin_step:
-        raise ValueError(f"end_step: expected more than begin_step={begin_step}, got {end_step}")
+    target, initial = check_fraction("target", target), check_fraction("initial", initial)
+    begin_step = check_int("begin_step", begin_step, minimum=0)
+    end_step = check_int("end_step", end_step, minimum=begin_step + 1)
+    power = check_number("power", power, positive=True)
     progress = min(max((step - begin_step) / (end_step - begin_step), 0.0), 1.0)
     return target + (initial - target) * (1.0 - progress) ** power
 
 
 def magnitude_mask(weights: np.ndarray, sparsity: float) -> np.ndarray:
-    """Boolean mask keeping all but the ``round(sparsity * size)`` smallest-magnitude weights."""
-    sparsity = check_sparsity(sparsity)
-    weights = np.asarray(weights)
+    """Boolean mask keeping all but the ``round(sparsity * size)`` smallest-magnitude weights.
+
+    A stable sort decides ties (the earlier weight goes first), so the count is always exact.
+    """
+    sparsity = check_fraction("sparsity", sparsity)
+    weights = check_array("weights", weights, finite=True)
     drop = round(sparsity * weights.size)
     mask = np.ones(weights.size, dtype=bool)
     mask[np.argsort(np.abs(weights), axis=None, kind="stable")[:drop]] = False
@@ -68,6 +64,7 @@ def prunable_kernels(model: Any, min_weights: int = MIN_WEIGHTS) -> list[Any]:
     import keras
 
     check_keras_model(model)
+    check_int("min_weights", min_weights, minimum=1)
     return [layer.kernel for layer in model.layers
             if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))
             and np.prod(layer.kernel.shape) >= min_weights]
@@ -83,6 +80,16 @@ def overall_sparsity(model: Any) -> float:
     """Share of exact zeros over all prunable kernels together."""
     kernels = [kernel.numpy() for kernel in prunable_kernels(model)]
     return float(sum((k == 0).sum() for k in kernels) / sum(k.size for k in kernels))
+
+
+def prune_once(model: Any, sparsity: float, min_weights: int = MIN_WEIGHTS) -> Any:
+    """A copy of ``model`` with every prunable kernel cut to ``sparsity`` in one go: no
+    schedule, no fine-tuning. The baseline that ``prune`` has to beat."""
+    sparsity = check_fraction("sparsity", sparsity)
+    pruned = copy_model(model)
+    for kernel in prunable_kernels(pruned, min_weights):
+        kernel.assign(kernel * magnitude_mask(kernel.numpy(), sparsity))
+    return pruned
 
 
 @functools.cache
@@ -144,11 +151,11 @@ def prune(model: Any, train: Split, target_sparsity: float = 0.8, *, epochs: int
     import keras
 
     check_keras_model(model)
-    target = check_sparsity(target_sparsity, "target_sparsity")
-    validate(train.x, train.y, name="train.x")
-    check_batch_size(batch_size)
-    if not 0 < ramp <= 1:
-        raise ValueError(f"ramp: expected a share of the steps in (0, 1], got {ramp!r}")
+    target = check_fraction("target_sparsity", target_sparsity)
+    check_split("train", train)
+    check_training(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    check_number("ramp", ramp, positive=True, maximum=1.0)
+    check_int("frequency", frequency, minimum=1)
     keras.utils.set_random_seed(seed)
     pruned = copy_model(model)
     for layer in pruned.layers:  # frozen batch norm: its statistics stay those it is run with

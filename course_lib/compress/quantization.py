@@ -1,10 +1,9 @@
-"""Quantization: int8 arithmetic by hand, TensorFlow's post-training converter, Keras's own int8.
+"""Quantization by the tools: TensorFlow's post-training converter to LiteRT, and Keras's own int8.
 
-The arithmetic is what every int8 scheme shares: a float range ``[lo, hi]`` is mapped onto the
-256 integers -128..127 by ``q = round(x / scale) + zero_point``; going back,
-``x ≈ (q - zero_point) * scale``, wrong by at most ``scale / 2`` for any ``x`` in the range.
-The converter applies it per tensor or per channel, with ranges from the weights (dynamic range)
-or from a *representative* set of real inputs (full integer, where activations need ranges too).
+Both apply the arithmetic of ``int8``. The converter stores weights per output channel; it
+quantizes activations on the fly from their own range (dynamic range), or with ranges measured
+on a *representative* set of real inputs (full integer, where input and activations are int8).
+What the converter wrote is read back with ``litert.largest_int8_tensor``.
 """
 
 from __future__ import annotations
@@ -16,57 +15,15 @@ import os
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from course_lib.compress.evaluate import check_keras_model, copy_model
-from course_lib.mnist.splits import validate
+from course_lib.checks import check_choice
+from course_lib.compress.keras_models import check_keras_model, copy_model
+from course_lib.mnist.splits import to_float, validate
 
-INT8_MIN, INT8_MAX = -128, 127
 KINDS = ("float32", "dynamic", "float16", "int8")
-
-
-@dataclass(frozen=True)
-class QuantParams:
-    """How floats map onto int8: ``q = round(x / scale) + zero_point``."""
-
-    scale: float
-    zero_point: int
-
-
-def int8_params(x: np.ndarray) -> QuantParams:
-    """Affine (asymmetric) int8 parameters covering ``x``'s range, widened to include 0.
-
-    0 must be exactly representable: padding, ReLU outputs and pruned weights are exact zeros.
-    """
-    x = np.asarray(x, dtype=np.float32)
-    if x.size == 0:
-        raise ValueError("x: expected a non-empty array, got an empty one")
-    if not np.isfinite(x).all():
-        raise ValueError("x: expected finite values, got NaN or infinity")
-    lo, hi = min(float(x.min()), 0.0), max(float(x.max()), 0.0)
-    scale = (hi - lo) / (INT8_MAX - INT8_MIN) or 1.0  # all zeros: any scale will do
-    zero_point = int(np.clip(round(INT8_MIN - lo / scale), INT8_MIN, INT8_MAX))
-    return QuantParams(scale, zero_point)
-
-
-def quantize(x: np.ndarray, params: QuantParams) -> np.ndarray:
-    """Floats to int8 with ``params`` (values outside the range saturate at -128 or 127)."""
-    q = np.round(np.asarray(x, dtype=np.float64) / params.scale) + params.zero_point
-    return np.clip(q, INT8_MIN, INT8_MAX).astype(np.int8)
-
-
-def dequantize(q: np.ndarray, params: QuantParams) -> np.ndarray:
-    """int8 back to float32: the value each integer stands for."""
-    return ((np.asarray(q, dtype=np.float64) - params.zero_point) * params.scale).astype(np.float32)
-
-
-def round_trip(x: np.ndarray) -> tuple[np.ndarray, QuantParams]:
-    """``x`` quantized to int8 and back, and the parameters used: what int8 storage keeps."""
-    params = int8_params(x)
-    return dequantize(quantize(x, params), params), params
 
 
 def to_tflite(model: Any, kind: str = "float32",
@@ -81,8 +38,7 @@ def to_tflite(model: Any, kind: str = "float32",
     import tensorflow as tf
 
     check_keras_model(model)
-    if kind not in KINDS:
-        raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
+    check_choice("kind", kind, KINDS)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if kind != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -139,9 +95,7 @@ def _representative_images(representative: np.ndarray | None) -> np.ndarray:
         raise ValueError("representative: full-integer quantization needs real input images to "
                          "measure activation ranges; got none (pass e.g. 200 training images)")
     validate(representative, name="representative")
-    from course_lib.mnist.splits import to_float
-
-    return to_float(np.asarray(representative))
+    return to_float(representative)
 
 
 def keras_int8(model: Any) -> Any:
@@ -158,43 +112,5 @@ def keras_int8(model: Any) -> Any:
 
 def quantized_layers(model: Any) -> list[str]:
     """Names of the layers Keras stores in int8 (their dtype policy says so)."""
+    check_keras_model(model)
     return [layer.name for layer in model.layers if "int8" in layer.dtype_policy.name]
-
-
-@dataclass(frozen=True)
-class StoredTensor:
-    """A quantized constant as the converter stored it: int8 values, one scale per channel."""
-
-    name: str
-    values: np.ndarray
-    scales: np.ndarray
-    zero_points: np.ndarray
-    axis: int
-
-    def dequantized(self) -> np.ndarray:
-        shape = [1] * self.values.ndim
-        shape[self.axis] = -1
-        scales = self.scales.reshape(shape) if self.scales.size > 1 else self.scales
-        points = self.zero_points.reshape(shape) if self.zero_points.size > 1 else self.zero_points
-        return ((self.values.astype(np.float32) - points) * scales).astype(np.float32)
-
-
-def largest_int8_tensor(content: bytes) -> StoredTensor:
-    """The biggest int8 tensor in a quantized flatbuffer (for the CNN: the dense kernel)."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    from course_lib.compress.evaluate import is_tflite
-
-    if not is_tflite(content):
-        raise TypeError(f"content: expected the bytes of a .tflite flatbuffer, "
-                        f"got {type(content).__name__}")
-    interpreter = Interpreter(model_content=bytes(content))
-    interpreter.allocate_tensors()
-    found = [d for d in interpreter.get_tensor_details()
-             if d["dtype"] == np.int8 and len(d["quantization_parameters"]["scales"])]
-    if not found:
-        raise ValueError("content: this model stores no int8 tensors (was it quantized?)")
-    details = max(found, key=lambda d: int(np.prod(d["shape"])))
-    params = details["quantization_parameters"]
-    return StoredTensor(details["name"], interpreter.get_tensor(details["index"]),
-                        params["scales"], params["zero_points"], params["quantized_dimension"])

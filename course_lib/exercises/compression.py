@@ -1,4 +1,4 @@
-"""Checkers for notebook 04: int8 by hand, magnitude pruning, picking a variant from a table.
+"""Checkers for notebook 04: int8 by hand, pruning whole channels, picking a variant from a table.
 
 Each ``check_*`` function runs your function on several cases and returns a
 :class:`CheckReport` saying, case by case and in plain words, what is right and what is not.
@@ -65,50 +65,77 @@ def check_quantize_int8(learner: Callable[..., Any]) -> CheckReport:
     return run_cases("Exercise 1 — int8 by hand", learner, cases)
 
 
-# --- Exercise 2: prune a layer by magnitude ------------------------------------------------
+# --- Exercise 2: prune whole channels -----------------------------------------------------
 
-def _prune_cases() -> list[tuple[str, np.ndarray, float]]:
+def _channel_norms(kernel: np.ndarray) -> np.ndarray:
+    return np.sqrt((kernel.astype(np.float64).reshape(-1, kernel.shape[-1]) ** 2).sum(axis=0))
+
+
+def _norm_traps() -> np.ndarray:
+    """Eight channels only the L2 norm ranks right: one large weight (L2 3.0, 3.1), 256 of
+    ±0.15 (L2 2.4), 256 of ±0.25 (L2 4.0) and one larger weight (L2 3.5, 3.6). Ranking by the
+    sum of |w| would prune the single weights; by the largest |w|, the many small ones."""
+    signs = np.sign(np.random.default_rng(6).normal(size=(256, 4)))
+    kernel = np.zeros((256, 8), dtype=np.float32)
+    kernel[0, [0, 1, 6, 7]] = [3.0, -3.1, 3.5, -3.6]
+    kernel[:, 2:4], kernel[:, 4:6] = 0.15 * signs[:, :2], 0.25 * signs[:, 2:]
+    return kernel
+
+
+def _cancelling() -> np.ndarray:
+    """Large channels whose weights sum to about 0, beside small one-signed ones."""
+    rng = np.random.default_rng(7)
+    big = rng.normal(0, 1, (40, 3))
+    big = np.concatenate([big, -big])            # sums to 0, norm large
+    small = np.abs(rng.normal(0, 0.05, (80, 3)))  # all positive, norm small
+    return np.concatenate([big, small], axis=1).astype(np.float32)
+
+
+def _channel_cases() -> list[tuple[str, np.ndarray, float]]:
     rng = np.random.default_rng(5)
-    signed = rng.normal(0, 1, 200).astype(np.float32)
-    signed[:20] = -5 - rng.random(20)  # the largest weights are negative: keep them
     return [("dense kernel (64, 32) to 50%", rng.normal(0, 0.1, (64, 32)).astype(np.float32), 0.5),
-            ("conv kernel (3, 3, 16, 32) to 50%",
-             rng.normal(0, 0.1, (3, 3, 16, 32)).astype(np.float32), 0.5),
-            ("big negative weights, 50%", signed, 0.5),
-            ("vector to 80%", rng.normal(0, 1, 101).astype(np.float32), 0.8),
+            ("conv kernel (3, 3, 16, 32) to 25%",
+             rng.normal(0, 0.1, (3, 3, 16, 32)).astype(np.float32), 0.25),
+            ("L2 norm, not the largest |w| nor the sum of |w|, 50%", _norm_traps(), 0.5),
+            ("weights that cancel out, 50%", _cancelling(), 0.5),
             ("sparsity 0: nothing pruned", rng.normal(0, 1, (10, 10)).astype(np.float32), 0.0)]
 
 
-def _judge_pruned(weights: np.ndarray, sparsity: float, given: np.ndarray) -> Judge:
-    drop = round(sparsity * weights.size)
+def _judge_channels(kernel: np.ndarray, sparsity: float, given: np.ndarray) -> Judge:
+    channels = kernel.shape[-1]
+    drop = round(sparsity * channels)
+    norms = _channel_norms(kernel)
 
     def judge(result: Any) -> str | None:
-        if not np.array_equal(given, weights):
+        if not np.array_equal(given, kernel):
             return "your function changed the array it was given: prune a copy"
         pruned = np.asarray(result)
-        if pruned.shape != weights.shape:
-            return f"expected shape {weights.shape}, got {pruned.shape}"
-        zeros = pruned == 0
-        if zeros.sum() != drop:
-            return f"{int(zeros.sum())} zeros, expected round({sparsity} x {weights.size}) = {drop}"
-        if not np.array_equal(pruned[~zeros], weights[~zeros]):
-            return "some weights that were kept have changed: only set the pruned ones to 0"
-        if drop and np.abs(weights[zeros]).max() > np.abs(weights[~zeros]).min():
-            return ("a weight was pruned while a smaller one (in magnitude) was kept: "
-                    "compare np.abs(weights), not the signed values")
+        if pruned.shape != kernel.shape:
+            return f"expected shape {kernel.shape}, got {pruned.shape}"
+        dead = ~pruned.reshape(-1, channels).any(axis=0)
+        if dead.sum() != drop:
+            return (f"{int(dead.sum())} whole output channels (last axis) are zero, expected "
+                    f"round({sparsity} x {channels}) = {drop}: zero entire channels "
+                    f"(kernel[..., c] = 0), not single weights or input channels")
+        if not np.array_equal(pruned[..., ~dead], kernel[..., ~dead]):
+            return "some weights of the channels that were kept have changed: leave them alone"
+        if drop and norms[dead].max() > norms[~dead].min():
+            return ("a channel was removed while one with a smaller L2 norm was kept: rank the "
+                    "channels by sqrt(sum of w²) over all their weights, not by a signed sum, "
+                    "a sum of |w| or one weight")
         return None
 
     return judge
 
 
-def check_prune_by_magnitude(learner: Callable[..., Any]) -> CheckReport:
-    """``learner(weights, sparsity)``: a copy with the smallest-magnitude share set to 0."""
+def check_prune_channels(learner: Callable[..., Any]) -> CheckReport:
+    """``learner(kernel, sparsity)``: a copy with the weakest output channels set to 0."""
     cases = []
-    for name, weights, sparsity in _prune_cases():
-        given = weights.copy()
-        cases.append((name, {"weights": given, "sparsity": sparsity},
-                      _judge_pruned(weights, sparsity, given)))
-    return run_cases("Exercise 2 — prune by magnitude", learner, cases)
+    for name, kernel, sparsity in _channel_cases():
+        given = kernel.copy()
+        cases.append((name, {"kernel": given, "sparsity": sparsity},
+                      _judge_channels(kernel, sparsity, given)))
+    return run_cases("Exercise 2 — prune whole channels", learner, cases)
 
 
 # --- Exercise 3: the smallest variant that is accurate enough ------------------------------

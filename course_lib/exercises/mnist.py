@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from course_lib.mnist.data import NUM_CLASSES
 from course_lib.mnist.splits import load_splits
 from .report import CheckReport, describe_error, run_cases
 
@@ -31,10 +32,11 @@ def check_fast_model(build_model: Callable[[], object], *, train_size: int | Non
     except Exception as error:  # noqa: BLE001
         report.add("takes (n, 28, 28) images", False, f"calling it raised {describe_error(error)}")
         return report
-    if output.shape != (2, 10):
-        report.add("outputs 10 class scores", False, f"expected shape (2, 10), got {output.shape}")
+    if output.shape != (2, NUM_CLASSES):
+        report.add(f"outputs {NUM_CLASSES} class scores", False,
+                   f"expected shape (2, {NUM_CLASSES}), got {output.shape}")
         return report
-    report.add("outputs 10 class scores", True)
+    report.add(f"outputs {NUM_CLASSES} class scores", True)
     model.fit(train.x_float, train.y, epochs=epochs, batch_size=batch_size, verbose=0)
     accuracy = float(np.mean(np.argmax(model.predict(test.x_float, verbose=0), axis=1) == test.y))
     report.add(f"test accuracy after {epochs} epochs on {len(train):,} images",
@@ -93,6 +95,12 @@ def check_pipeline(make_pipeline: Callable) -> CheckReport:
                                          "batch_size": b}, _judge_pipeline(train.x[:n], train.y[:n], b))
              for n, b in ((256, 32), (600, 100))]
     return run_cases("Exercise 2 — the input pipeline", make_pipeline, cases)
+
+
+def slow_predict_all(model, images: np.ndarray) -> np.ndarray:
+    """THE STARTING POINT of exercise 3, as a popular tutorial writes it: one ``predict`` call
+    per image. Find out why it is slow, then write ``predict_all``."""
+    return np.concatenate([model.predict(image[None], verbose=0) for image in images])
 
 
 class _CountingModel:

@@ -7,11 +7,11 @@ solution (see ``solutions_shapes.py``, shown only on request) and returns a :cla
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Callable
 
 import numpy as np
 
+from course_lib.measure import compare
 from . import solutions_shapes as reference
 from .report import CheckReport, Judge, call_learner, run_cases
 
@@ -109,16 +109,6 @@ def random_rings(n: int, canvas: int = 64, seed: int = 0) -> dict[str, Any]:
     return {"centres": centres, "inner": inner, "outer": outer, "canvas": canvas}
 
 
-def _best_seconds(fn: Callable[[], Any], repeats: int = 3) -> float:
-    """The fastest of a few runs: a checker only needs a robust rough time, not a study."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def _judge_rings(expected: np.ndarray) -> Judge:
     def judge(result: Any) -> str | None:
         try:
@@ -153,9 +143,12 @@ def check_rings_batch(learner: Callable[..., Any], min_speedup: float = 1.5,
         what = f"{speed_batch:,} rings of {speed_canvas}x{speed_canvas}"
 
         def speed() -> str | None:
-            yours = _best_seconds(lambda: call_learner(learner, **args))
-            loop = _best_seconds(lambda: rings_loop(**args))
-            if loop / yours < min_speedup:
+            # Interleaved rounds, medians: a busy machine slows both alike, not one of them.
+            timing = compare({"yours": lambda: call_learner(learner, **args),
+                              "rings_loop": lambda: rings_loop(**args)},
+                             baseline="rings_loop", repeats=5, progress=False)
+            yours, loop = timing.row("yours").median_s, timing.row("rings_loop").median_s
+            if timing.speedup("yours") < min_speedup:
                 return (f"yours took {yours * 1e3:.1f} ms for {what}, the loop "
                         f"{loop * 1e3:.1f} ms: {loop / yours:.1f}x faster, aim for at least "
                         f"{min_speedup:g}x. Is there still a Python loop over the images?")

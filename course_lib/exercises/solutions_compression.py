@@ -17,12 +17,14 @@ def quantize_int8(x: np.ndarray) -> tuple[np.ndarray, float, int]:
     return q, scale, zero_point
 
 
-def prune_by_magnitude(weights: np.ndarray, sparsity: float) -> np.ndarray:
-    """A copy of ``weights`` with the ``round(sparsity * size)`` smallest |w| set to zero."""
-    drop = round(sparsity * weights.size)
-    order = np.argsort(np.abs(weights), axis=None)   # flat indices, smallest magnitude first
-    pruned = weights.copy()                          # never change the caller's array
-    pruned.flat[order[:drop]] = 0
+def prune_channels(kernel: np.ndarray, sparsity: float) -> np.ndarray:
+    """A copy of ``kernel`` with the ``round(sparsity * channels)`` output channels (last axis)
+    of smallest L2 norm set to zero: structured pruning, which makes the layer narrower."""
+    channels = kernel.shape[-1]
+    norms = np.sqrt((kernel.reshape(-1, channels) ** 2).sum(axis=0))  # one per output channel
+    weakest = np.argsort(norms)[:round(sparsity * channels)]
+    pruned = kernel.copy()                                            # never change the caller's
+    pruned[..., weakest] = 0
     return pruned
 
 

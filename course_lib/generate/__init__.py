@@ -1,7 +1,8 @@
 """Notebook 05: generating digits like an LLM, and beyond token by token.
 
     image_tokens   4x4 patches to k-means codebook tokens and back
-    tiny_gpt       the class-conditional tiny GPT with a fixed-shape KV cache
+    common         what every generator shares: the checked Request, one loop, compiled cache
+    tiny_gpt       the class-conditional tiny GPT: one attention, a fixed-shape KV cache
     samplers       the sampler ladder, from predict() per token to one XLA while_loop
     maskgit        MaskGIT parallel decoding: a few passes of a bidirectional model
     one_shot       a conditional VAE: one decoder pass per digit

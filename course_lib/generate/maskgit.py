@@ -20,9 +20,8 @@ get the same numbers and, as a test proves, return the same tokens.
 
 from __future__ import annotations
 
+import functools
 import math
-import numbers
-from dataclasses import dataclass
 from typing import Callable
 
 import keras
@@ -30,10 +29,12 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib import config, files
+from course_lib.checks import check_int, check_number
+from course_lib.generate import common
+from course_lib.generate.common import Request
 from course_lib.generate.image_tokens import Tokenizer
-from course_lib.checks import check_number
-from course_lib.generate.samplers import TRACES, check_classes, check_seed, compiled
-from course_lib.generate.tiny_gpt import DigitGPT, GPTConfig, load, optimizer
+from course_lib.generate.tiny_gpt import (DigitGPT, GPTConfig, check_model, class_token, load,
+                                          optimizer)
 
 MODEL_PATH = config.DATA_DIR / "digit_maskgit.npz"
 CARD_PATH = config.DATA_DIR / "digit_maskgit.json"
@@ -49,10 +50,7 @@ def load_pretrained() -> tuple[DigitGPT, Tokenizer]:
 def schedule(length: int, steps: int) -> list[int]:
     """Tokens still masked after each pass, by MaskGIT's cosine schedule; ends at 0. Few
     tokens are decided early (when little is known), many at the end."""
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) \
-            or not 1 <= steps <= length:
-        raise ValueError(f"steps: expected an integer in 1..{length} (tokens per image), "
-                         f"got {steps!r}")
+    check_int("steps", steps, minimum=1, maximum=length)
     left, remaining = length, []
     for step in range(1, steps + 1):
         left = min(left - 1, math.floor(length * math.cos(math.pi / 2 * step / steps)))
@@ -109,9 +107,7 @@ def train_maskgit(model: DigitGPT, tokens: np.ndarray, labels: np.ndarray, *, ep
                   ) -> keras.callbacks.History:
     """Masked-token training: fresh random masks every batch (a tf.data map), the same AdamW
     recipe as the GPT. Validation masks are drawn once, so epochs are compared fairly."""
-    if model.spec.causal:
-        raise ValueError("model: expected a bidirectional model (GPTConfig(causal=False))")
-    spec = model.spec
+    spec = check_model(model, causal=False).spec
     data = (tf.data.Dataset.from_tensor_slices((tokens.astype(np.int32), labels.astype(np.int32)))
             .shuffle(len(tokens), seed=0).batch(batch_size)
             .map(lambda t, y: mask_at_random(t, y, spec)).prefetch(tf.data.AUTOTUNE))
@@ -124,38 +120,20 @@ def train_maskgit(model: DigitGPT, tokens: np.ndarray, labels: np.ndarray, *, ep
 
 # --- sampling -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Plan:
-    """Validated sampling inputs, as tensors a compiled loop takes without retracing."""
-
-    first: tf.Tensor               # (batch,) class-token ids
-    uniforms: tf.Tensor            # (steps, batch, length, 2): token pick, confidence noise
-    remaining: tf.Tensor           # (steps,) tokens left masked after each pass
-    temperature: tf.Tensor         # () > 0
-    choice_temperature: tf.Tensor  # () >= 0
-
-    def tensors(self) -> tuple[tf.Tensor, ...]:
-        return self.first, self.uniforms, self.remaining, self.temperature, self.choice_temperature
-
-
 def prepare(model: DigitGPT, classes, *, steps: int = 8, batch: int | None = None,
             temperature: float = 1.0, choice_temperature: float = CHOICE_TEMPERATURE,
-            seed: int = 0) -> Plan:
-    """Check every argument and name the wrong one; ``batch`` repeats a single class."""
-    if not isinstance(model, DigitGPT) or model.spec.causal:
-        raise ValueError("model: expected a bidirectional DigitGPT (GPTConfig(causal=False)), "
-                         f"got {getattr(model, 'spec', type(model).__name__)}")
-    labels = check_classes(classes, batch)
-    length = model.spec.length
+            seed: int = 0) -> Request:
+    """Check every argument and name the wrong one; ``batch`` repeats a single class. Two
+    uniforms per pass and position are drawn here from ``seed``: one picks the token, one
+    perturbs its confidence."""
+    length = check_model(model, causal=False).spec.length
     remaining = schedule(length, steps)
-    temperature = check_number("temperature", temperature, positive=True)
     choice_temperature = check_number("choice_temperature", choice_temperature)
-    uniforms = tf.random.stateless_uniform((steps, len(labels), length, 2),
-                                           seed=[check_seed(seed), 1], minval=1e-7, maxval=1.0,
-                                           alg="philox")
-    return Plan(tf.constant(model.spec.codes + labels, tf.int32), uniforms,
-                tf.constant(remaining, tf.int32),
-                tf.constant(temperature, tf.float32), tf.constant(choice_temperature, tf.float32))
+    return common.request(
+        classes, batch=batch, temperature=temperature, seed=seed,
+        noise=lambda n, seed: common.uniform_noise((steps, n, length, 2), seed, stream=1),
+        remaining=tf.constant(remaining, tf.int32),
+        choice_temperature=tf.constant(choice_temperature, tf.float32))
 
 
 def remask(confidence: tf.Tensor, masked: tf.Tensor, remaining: tf.Tensor) -> tf.Tensor:
@@ -167,7 +145,7 @@ def remask(confidence: tf.Tensor, masked: tf.Tensor, remaining: tf.Tensor) -> tf
     return rank < remaining
 
 
-def unmask(tokens: tf.Tensor, logits: tf.Tensor, uniforms: tf.Tensor, remaining: tf.Tensor,
+def unmask(tokens: tf.Tensor, logits: tf.Tensor, uniforms: tf.Tensor, *, remaining: tf.Tensor,
            noise_scale: tf.Tensor, temperature: tf.Tensor, mask_id: int,
            choose_remasked: Callable = remask) -> tf.Tensor:
     """One pass's decision: sample every masked token, keep all but the ``remaining`` least
@@ -178,7 +156,7 @@ def unmask(tokens: tf.Tensor, logits: tf.Tensor, uniforms: tf.Tensor, remaining:
     ``noise_scale`` times Gumbel noise, so early passes do not always pick the same easy spots.
     ``choose_remasked`` is ``remask`` (exercise 4 swaps in the learner's)."""
     log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32) / temperature)
-    below = tf.cumsum(tf.exp(log_probs), axis=-1) < uniforms[..., :1]
+    below = tf.cumsum(tf.exp(log_probs), axis=-1) < uniforms[..., :1]  # inverse CDF
     sampled = tf.minimum(tf.reduce_sum(tf.cast(below, tf.int32), -1), logits.shape[-1] - 1)
     confidence = (tf.gather(log_probs, sampled, batch_dims=2)
                   - noise_scale * tf.math.log(-tf.math.log(uniforms[..., 1])))
@@ -187,31 +165,33 @@ def unmask(tokens: tf.Tensor, logits: tf.Tensor, uniforms: tf.Tensor, remaining:
     return tf.where(again, mask_id, tf.where(masked, sampled, tokens))
 
 
-def _all_masked(model: DigitGPT, first: tf.Tensor) -> tf.Tensor:
-    return tf.fill([tf.shape(first)[0], model.spec.length], model.spec.mask_id)
+def all_masked(model: DigitGPT, request: Request) -> tf.Tensor:
+    """Where decoding starts: every image token the mask id, (batch, length)."""
+    return tf.fill([request.batch, model.spec.length], model.spec.mask_id)
 
 
-def _decode_pass(model: DigitGPT, tokens: tf.Tensor, step, first: tf.Tensor,
-                 uniforms: tf.Tensor, remaining: tf.Tensor, temperature: tf.Tensor,
-                 choice_temperature: tf.Tensor, choose_remasked: Callable = remask) -> tf.Tensor:
+def decode_pass(model: DigitGPT, request: Request, step: tf.Tensor | int, tokens: tf.Tensor,
+                choose_remasked: Callable = remask) -> tf.Tensor:
     """Pass ``step`` (the eager and the compiled loop both run this): predict every token from
     ``[class] + tokens``, then ``unmask``. The confidence noise is annealed linearly to zero at
     the last pass, as MaskGIT does."""
-    logits = model(tf.concat([first[:, None], tokens], axis=1), training=False)
-    steps = tf.cast(tf.shape(remaining)[0], tf.float32)
-    noise_scale = choice_temperature * (1.0 - tf.cast(step + 1, tf.float32) / steps)
-    return unmask(tokens, logits, uniforms[step], remaining[step], noise_scale, temperature,
-                  model.spec.mask_id, choose_remasked)
+    first = class_token(model.spec, request.classes)[:, None]
+    logits = model(tf.concat([first, tokens], axis=1), training=False)
+    passes = tf.cast(tf.shape(request.remaining)[0], tf.float32)
+    noise_scale = request.choice_temperature * (1.0 - tf.cast(step + 1, tf.float32) / passes)
+    return unmask(tokens, logits, request.noise[step], remaining=request.remaining[step],
+                  noise_scale=noise_scale, temperature=request.temperature,
+                  mask_id=model.spec.mask_id, choose_remasked=choose_remasked)
 
 
 def decode_passes(model: DigitGPT, classes, *, choose_remasked: Callable = remask,
                   **options) -> np.ndarray:
     """The readable version: a Python loop, one model call per pass. Returns the tokens after
     every pass, (steps, batch, length), ``mask_id`` where still undecided: watch it decode."""
-    plan = prepare(model, classes, **options)
-    tokens, passes = _all_masked(model, plan.first), []
-    for step in range(int(plan.remaining.shape[0])):
-        tokens = _decode_pass(model, tokens, step, *plan.tensors(), choose_remasked)
+    request = prepare(model, classes, **options)
+    tokens, passes = all_masked(model, request), []
+    for step in range(int(request.remaining.shape[0])):
+        tokens = decode_pass(model, request, step, tokens, choose_remasked)
         passes.append(tokens.numpy())
     return np.stack(passes)
 
@@ -233,23 +213,15 @@ def partial_images(tokens: np.ndarray, tokenizer: Tokenizer, mask_id: int,
     return np.where(grid, grey, images).astype(np.float32)
 
 
-def _maskgit_loop(model: DigitGPT, _top_k, name: str):
-    def loop(first, uniforms, remaining, temperature, choice_temperature):
-        TRACES[name] += 1  # Python side effect: runs only while tracing
-
-        def body(step, tokens):
-            return step + 1, _decode_pass(model, tokens, step, first, uniforms, remaining,
-                                          temperature, choice_temperature)
-
-        _, tokens = tf.while_loop(lambda step, _: step < tf.shape(remaining)[0], body,
-                                  (tf.constant(0), _all_masked(model, first)))
-        return tokens
-
-    return loop
+def maskgit_while_loop(model: DigitGPT, request: Request) -> tf.Tensor:
+    """Every pass in one ``tf.while_loop``: what ``sample_maskgit`` compiles."""
+    passes = tf.shape(request.remaining)[0]
+    return common.while_loop(functools.partial(decode_pass, model, request),
+                             all_masked(model, request), passes)
 
 
 def sample_maskgit(model: DigitGPT, classes, **options) -> np.ndarray:
     """All passes in one XLA-compiled ``while_loop``; traces once per batch size and steps."""
-    plan = prepare(model, classes, **options)
-    loop = compiled(model, "maskgit_xla", None, _maskgit_loop, jit_compile=True)
-    return loop(*plan.tensors()).numpy()
+    request = prepare(model, classes, **options)
+    loop = common.compiled(model, "maskgit_xla", maskgit_while_loop, jit_compile=True)
+    return loop(request).numpy()

@@ -22,8 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib import config, files
-from course_lib.checks import check_number
-from course_lib.generate.samplers import TRACES, check_classes, check_seed, compiled
+from course_lib.generate import common
+from course_lib.generate.common import Request
 from course_lib.mnist.data import NUM_CLASSES
 
 MODEL_PATH = config.DATA_DIR / "digit_cvae.npz"
@@ -168,12 +168,9 @@ def train_cvae(model: DigitCVAE, images_uint8: np.ndarray, labels: np.ndarray, *
                      callbacks=callbacks, validation_data=validation)
 
 
-def _decode(model: DigitCVAE, _top_k, name: str):
-    def decode(z, labels):
-        TRACES[name] += 1  # Python side effect: runs only while tracing
-        return model.decode(z, labels)
-
-    return decode
+def decode_latent(model: DigitCVAE, request: Request) -> tf.Tensor:
+    """The one pass ``sample`` compiles: the latent ``z = temperature * noise`` decoded."""
+    return model.decode(request.noise * request.temperature, request.classes)
 
 
 def sample(model: DigitCVAE, classes: int | Sequence[int] | np.ndarray, *,
@@ -182,12 +179,13 @@ def sample(model: DigitCVAE, classes: int | Sequence[int] | np.ndarray, *,
 
     ``z ~ N(0, temperature^2 I)`` from a stateless generator, so the same seed gives the same
     images; temperature < 1 trades variety for cleaner, more typical digits."""
-    labels = check_classes(classes, batch)
-    spread = check_number("temperature", temperature, positive=True)
-    z = tf.random.stateless_normal((len(labels), model.spec.latent), seed=[check_seed(seed), 0],
-                                   alg="philox") * spread
-    decoder = compiled(model, "cvae_decode", None, _decode, jit_compile=True)
-    return decoder(z, tf.constant(labels, tf.int32)).numpy()
+    if not isinstance(model, DigitCVAE):
+        raise TypeError(f"model: expected a DigitCVAE, got {type(model).__name__}")
+    request = common.request(
+        classes, batch=batch, temperature=temperature, seed=seed,
+        noise=lambda n, seed: tf.random.stateless_normal((n, model.spec.latent), seed=[seed, 0],
+                                                         alg="philox"))
+    return common.compiled(model, "cvae_decode", decode_latent, jit_compile=True)(request).numpy()
 
 
 # --- shipping ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from course_lib.checks import check_int
 from course_lib.generate.image_tokens import Tokenizer
 from course_lib.generate.samplers import sample_cached_xla
 from course_lib.mnist.data import NUM_CLASSES
@@ -54,8 +55,8 @@ def generate(model, tokenizer: Tokenizer | None, per_class: int, *, seed: int = 
 
     ``sampler(model, classes, seed=..., **options)`` returns tokens, decoded by ``tokenizer``;
     with ``tokenizer=None`` it returns images itself (the one-shot generator)."""
-    if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
-        raise ValueError(f"per_class: expected an integer >= 1, got {per_class!r}")
+    check_int("per_class", per_class, minimum=1)
+    check_int("batch", batch, minimum=1)
     labels = np.repeat(np.arange(NUM_CLASSES, dtype=np.int32), per_class)
     images = [draw(model, tokenizer, labels[i:i + batch], seed + i, sampler, **options)
               for i in range(0, len(labels), batch)]

@@ -3,15 +3,15 @@
 The sequence is ``[class token] + image tokens``; the model predicts each image token from the
 ones before it. ``model(tokens)`` runs the whole prefix at once (training, and the "recompute"
 samplers); ``model.step(token, position, cache)`` runs ONE new token against a key/value cache
-of everything before it. The cache is pre-allocated at full length, laid out (batch, heads,
-time, head width) so attention is a plain batched matmul, and updated in place with
-``keras.ops.slice_update`` (XLA's dynamic-update-slice), so every step has the same shapes and
-a compiled step or loop never retraces. Both paths call the same Dense and LayerNorm layers,
-so they share weights.
+of everything before it. Both paths call the same layers (so they share weights) and the same
+``attend`` over (batch, heads, time, head width) tensors, so attention is a plain batched
+matmul. The cache is one ``LayerCache(keys, values)`` per block, allocated at full length and
+written in place with ``keras.ops.slice_update`` (XLA's dynamic-update-slice), so every step
+has the same shapes and a compiled step or loop never retraces.
 
 ``causal=False`` makes the same network bidirectional, for MaskGIT-style parallel decoding
-(``course_lib.generate.maskgit``): it reads ``[class token] + all image tokens``, some replaced by a
-mask id, and predicts every image token at once. Either way ``model(ids)[:, t]`` are the
+(``course_lib.generate.maskgit``): it reads ``[class token] + all image tokens``, some replaced
+by a mask id, and predicts every image token at once. Either way ``model(ids)[:, t]`` are the
 logits of image token t.
 """
 
@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from course_lib import config, files
+from course_lib.checks import check_choice
 from course_lib.generate.image_tokens import Tokenizer
 from course_lib.mnist.data import NUM_CLASSES
 
@@ -72,6 +73,27 @@ def write_cache(cache: tf.Tensor, position: tf.Tensor, new: tf.Tensor) -> tf.Ten
     return keras.ops.slice_update(cache, [0, 0, position, 0], new[:, :, None, :])
 
 
+class LayerCache(NamedTuple):
+    """One block's keys and values of every position so far, each (batch, heads, length,
+    head_width): allocated at full length, filled one slot per step."""
+
+    keys: tf.Tensor
+    values: tf.Tensor
+
+
+Cache = tuple[LayerCache, ...]  # the model's cache: one LayerCache per block
+
+
+def attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | None = None) -> tf.Tensor:
+    """Scaled dot-product attention over (batch, heads, time, head_width) tensors: each query
+    mixes the values of the keys ``mask`` lets it see ((queries, keys) bools; None: all).
+    The whole sequence and the one-token cached step both run this."""
+    scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(q.shape[-1])  # (..., queries, keys)
+    if mask is not None:
+        scores = tf.where(mask, scores, tf.constant(-1e9, scores.dtype))
+    return tf.matmul(tf.nn.softmax(scores, axis=-1), v)
+
+
 def flops_per_image(spec: GPTConfig, mode: str = "cached") -> int:
     """Matmul FLOPs (2 per multiply-add) to generate one image's ``spec.length`` tokens.
 
@@ -86,9 +108,7 @@ def flops_per_image(spec: GPTConfig, mode: str = "cached") -> int:
     steps = {"cached": lambda t: position(t),
              "prefix": lambda t: sum(position(s) for s in range(t + 1)),
              "buffer": lambda t: sum(position(s) for s in range(length))}
-    if mode not in steps:
-        raise ValueError(f"mode: expected one of {list(steps)}, got {mode!r}")
-    return sum(steps[mode](t) for t in range(length))
+    return sum(steps[check_choice("mode", mode, steps)](t) for t in range(length))
 
 
 def class_token(config_: GPTConfig, digit: tf.Tensor | np.ndarray | int):
@@ -98,7 +118,8 @@ def class_token(config_: GPTConfig, digit: tf.Tensor | np.ndarray | int):
 
 class Block(keras.layers.Layer):
     """Pre-norm Transformer block: self-attention (causal or not) then an MLP, each with a
-    residual."""
+    residual. ``call`` runs a whole sequence, ``step`` one new token against its cache: both
+    through the same layers and the same ``attend``."""
 
     def __init__(self, width: int, heads: int, dropout: float, causal: bool = True,
                  **kwargs) -> None:
@@ -112,43 +133,41 @@ class Block(keras.layers.Layer):
         self.down = keras.layers.Dense(width)
         self.drop = keras.layers.Dropout(dropout)
 
-    def _split(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(..., 3*width) -> q, k, v each (..., heads, head_width)."""
+    def _heads(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(batch, time, width) -> q, k, v, each (batch, heads, time, head_width)."""
         shape = tf.concat([tf.shape(x)[:-1], [3, self.heads, self.head_width]], axis=0)
-        q, k, v = tf.unstack(tf.reshape(self.qkv(x), shape), axis=-3)
+        q, k, v = tf.unstack(tf.transpose(tf.reshape(self.qkv(x), shape), [2, 0, 3, 1, 4]))
         return q, k, v
 
-    def _mlp(self, x: tf.Tensor, training: bool) -> tf.Tensor:
+    def _residuals(self, x: tf.Tensor, mixed: tf.Tensor, training: bool) -> tf.Tensor:
+        """The heads' output ``mixed`` (shaped like x) projected and added to x; then the MLP,
+        added too."""
+        x = x + self.drop(self.out(mixed), training=training)
         return x + self.drop(self.down(self.up(self.norm2(x))), training=training)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Whole sequence: x (batch, time, width) -> same shape; if causal, position t sees
         0..t, else every position sees all."""
-        q, k, v = self._split(self.norm1(x))
-        scores = tf.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.head_width)
-        if self.causal:
-            time = tf.shape(x)[1]
-            causal = tf.linalg.band_part(tf.ones([time, time], tf.bool), -1, 0)
-            scores = tf.where(causal, scores, tf.constant(-1e9, scores.dtype))
-        mixed = tf.einsum("bhqk,bkhd->bqhd", tf.nn.softmax(scores, axis=-1), v)
-        mixed = tf.reshape(mixed, tf.shape(x))
-        x = x + self.drop(self.out(mixed), training=training)
-        return self._mlp(x, training)
+        q, k, v = self._heads(self.norm1(x))
+        time = tf.shape(x)[1]
+        mask = tf.linalg.band_part(tf.ones([time, time], tf.bool), -1, 0) if self.causal else None
+        mixed = tf.transpose(attend(q, k, v, mask), [0, 2, 1, 3])  # (batch, time, heads, hw)
+        return self._residuals(x, tf.reshape(mixed, tf.shape(x)), training)
 
-    def step(self, x: tf.Tensor, position: tf.Tensor, keys: tf.Tensor, values: tf.Tensor,
-             write: Callable = write_cache):
-        """One token: x (batch, width) at ``position``; caches (batch, heads, length, hw).
+    def step(self, x: tf.Tensor, position: tf.Tensor, cache: LayerCache,
+             write: Callable = write_cache) -> tuple[tf.Tensor, LayerCache]:
+        """One token: x (batch, width) at ``position``, against this block's ``cache``.
 
-        Writes this token's key and value into slot ``position`` of the caches and attends to
-        slots 0..position; later slots hold zeros and are masked out."""
-        q, k, v = self._split(self.norm1(x))
-        keys, values = write(keys, position, k), write(values, position, v)
-        scores = tf.einsum("bhd,bhtd->bht", q, keys) / math.sqrt(self.head_width)
-        visible = tf.range(tf.shape(keys)[2]) <= position
-        scores = tf.where(visible[None, None, :], scores, tf.constant(-1e9, scores.dtype))
-        mixed = tf.einsum("bht,bhtd->bhd", tf.nn.softmax(scores, axis=-1), values)
-        x = x + self.out(tf.reshape(mixed, tf.shape(x)))
-        return self._mlp(x, False), keys, values
+        Writes the token's key and value into slot ``position`` of the cache, then attends to
+        slots 0..position; later slots hold zeros and are masked out. Returns x for the next
+        block and the updated cache. (One token needs no time axis in the layers; its query
+        gets one for ``attend``.)"""
+        qkv = tf.reshape(self.qkv(self.norm1(x)), [-1, 3, self.heads, self.head_width])
+        q, k, v = tf.unstack(qkv, axis=1)  # each (batch, heads, head_width)
+        cache = LayerCache(write(cache.keys, position, k), write(cache.values, position, v))
+        visible = tf.range(tf.shape(cache.keys)[2]) <= position  # (slots,)
+        mixed = attend(q[:, :, None], cache.keys, cache.values, visible[None, :])
+        return self._residuals(x, tf.reshape(mixed, tf.shape(x)), training=False), cache
 
 
 class DigitGPT(keras.Model):
@@ -175,13 +194,14 @@ class DigitGPT(keras.Model):
             x = x[:, 1:]  # the class token's own output predicts nothing
         return self.head(self.norm(x))
 
-    def empty_cache(self, batch: int) -> tuple[tf.Tensor, ...]:
-        """Zero key and value caches for every block, full length: (keys0, values0, keys1, ...)."""
+    def empty_cache(self, batch: int) -> Cache:
+        """Zero key and value caches for every block, full length from the start."""
         shape = [batch, self.spec.heads, self.spec.length, self.spec.width // self.spec.heads]
-        return tuple(tf.zeros(shape) for _ in range(2 * self.spec.depth))
+        return tuple(LayerCache(tf.zeros(shape), tf.zeros(shape))
+                     for _ in range(self.spec.depth))
 
-    def step(self, token: tf.Tensor, position: tf.Tensor, cache: tuple[tf.Tensor, ...],
-             write: Callable = write_cache):
+    def step(self, token: tf.Tensor, position: tf.Tensor, cache: Cache,
+             write: Callable = write_cache) -> tuple[tf.Tensor, Cache]:
         """Logits (batch, codes) for the token after ``token`` (batch,) at ``position``, and the
         updated cache. Same weights and result as ``call`` on the whole prefix, one token's work.
         ``write`` puts a new key or value into a cache (exercise 1 swaps in the learner's)."""
@@ -190,9 +210,9 @@ class DigitGPT(keras.Model):
         position = tf.cast(position, tf.int32)
         x = self.embed(tf.cast(token, tf.int32)) + self.position(position)[None]
         updated = []
-        for i, block in enumerate(self.blocks):
-            x, keys, values = block.step(x, position, cache[2 * i], cache[2 * i + 1], write)
-            updated += [keys, values]
+        for block, layer_cache in zip(self.blocks, cache):
+            x, layer_cache = block.step(x, position, layer_cache, write)
+            updated.append(layer_cache)
         return self.head(self.norm(x)), tuple(updated)
 
     def get_config(self) -> dict:
@@ -204,6 +224,20 @@ def build(spec: GPTConfig = GPTConfig(), seed: int = 0) -> DigitGPT:
     keras.utils.set_random_seed(seed)
     model = DigitGPT(**asdict(spec))
     model(np.zeros((1, spec.positions), np.int32))
+    return model
+
+
+def check_model(model: object, causal: bool) -> DigitGPT:
+    """``model`` if it is a ``DigitGPT`` of the kind a sampler needs: a TypeError for anything
+    else, a ValueError for the other kind (the GPT's samplers need ``causal=True``, MaskGIT's
+    ``causal=False``)."""
+    kind = "causal" if causal else "bidirectional"
+    if not isinstance(model, DigitGPT):
+        raise TypeError(f"model: expected a {kind} DigitGPT (GPTConfig(causal={causal})), got "
+                        f"{type(model).__name__}")
+    if model.spec.causal != causal:
+        raise ValueError(f"model: expected a {kind} DigitGPT (GPTConfig(causal={causal})), got "
+                         f"{model.spec}")
     return model
 
 

@@ -19,24 +19,24 @@ from course_lib.generate import maskgit, one_shot, samplers, tiny_gpt
 from course_lib.generate.quality import Quality, draw, judge
 from course_lib.generate.image_tokens import Tokenizer
 from course_lib.measure import Comparison, compare, fmt
+from course_lib.mnist.data import NUM_CLASSES
 
-GPT_NAME = "GPT, KV cache, XLA loop"
-RECOMPUTE_NAME = "GPT, no cache, XLA loop"
-CVAE_NAME = "cVAE decoder, 1 pass"
+BASELINE = "gpt_cached_xla"  # the generator every other is timed against
 
 
 @dataclass(frozen=True)
 class Generator:
-    """One way to make digits: ``draw(classes, seed) -> images`` (n, 28, 28) in [0, 1]."""
+    """One way to make digits: ``draw(classes, seed) -> images`` (n, 28, 28) in [0, 1].
+    ``label`` is what tables print; ``generators`` keys each by an id."""
 
-    name: str
+    label: str
     passes: int           # sequential forward passes per image
     flops_per_image: int  # matmul FLOPs per image (2 per multiply-add)
     model: object
     sampler: Callable[..., np.ndarray]
     tokenizer: Tokenizer | None = None  # None: the sampler makes images, not tokens
     options: Mapping = field(default_factory=dict)
-    same_tokens_as: str | None = None  # a generator proven to draw identical tokens
+    same_tokens_as: str | None = None  # the id of a generator proven to draw identical tokens
 
     def draw(self, classes: np.ndarray, seed: int = 0) -> np.ndarray:
         return draw(self.model, self.tokenizer, classes, seed, self.sampler, **self.options)
@@ -45,33 +45,37 @@ class Generator:
 def generators(gpt: tiny_gpt.DigitGPT, maskgit_model: tiny_gpt.DigitGPT, tokenizer: Tokenizer,
                cvae: one_shot.DigitCVAE, maskgit_steps: Sequence[int] = (4, 8, 12)
                ) -> dict[str, Generator]:
-    """The contenders, most passes first, all at temperature 1.0. The GPT runs twice: without
-    a KV cache (what "49 passes" costs when each pass is a full one, as MaskGIT's are) and with
-    it (the ladder's best rung); both draw the same tokens."""
+    """The contenders by id, most passes first, all at temperature 1.0: ``gpt_recompute_xla``,
+    ``gpt_cached_xla``, ``maskgit_<passes>`` for each of ``maskgit_steps``, ``cvae``. The GPT
+    runs twice: without a KV cache (what "49 passes" costs when each pass is a full one, as
+    MaskGIT's are) and with it (the ladder's best rung); both draw the same tokens."""
     spec = gpt.spec
-    found = {RECOMPUTE_NAME: Generator(RECOMPUTE_NAME, spec.length,
-                                       tiny_gpt.flops_per_image(spec, "buffer"), gpt,
-                                       samplers.sample_recompute_xla, tokenizer,
-                                       same_tokens_as=GPT_NAME),
-             GPT_NAME: Generator(GPT_NAME, spec.length, tiny_gpt.flops_per_image(spec, "cached"),
-                                 gpt, samplers.sample_cached_xla, tokenizer)}
+    found = {"gpt_recompute_xla": Generator("GPT, no cache, XLA loop", spec.length,
+                                            tiny_gpt.flops_per_image(spec, "buffer"), gpt,
+                                            samplers.sample_recompute_xla, tokenizer,
+                                            same_tokens_as="gpt_cached_xla"),
+             "gpt_cached_xla": Generator("GPT, KV cache, XLA loop", spec.length,
+                                         tiny_gpt.flops_per_image(spec, "cached"), gpt,
+                                         samplers.sample_cached_xla, tokenizer)}
     for steps in sorted(maskgit_steps, reverse=True):
-        name = f"MaskGIT, {steps} pass{'es' if steps > 1 else ''}"
-        found[name] = Generator(name, steps, steps * maskgit.flops_per_pass(maskgit_model.spec),
-                                maskgit_model, maskgit.sample_maskgit, tokenizer,
-                                {"steps": steps})
-    found[CVAE_NAME] = Generator(CVAE_NAME, 1, one_shot.flops_per_image(cvae.spec), cvae,
-                                 one_shot.sample)
+        found[f"maskgit_{steps}"] = Generator(
+            f"MaskGIT, {steps} pass{'es' if steps > 1 else ''}", steps,
+            steps * maskgit.flops_per_pass(maskgit_model.spec), maskgit_model,
+            maskgit.sample_maskgit, tokenizer, {"steps": steps})
+    found["cvae"] = Generator("cVAE decoder, 1 pass", 1, one_shot.flops_per_image(cvae.spec),
+                              cvae, one_shot.sample)
     return found
 
 
 def time_generators(found: Mapping[str, Generator], batch: int, repeats: int = 5,
                     seed: int = 0, **compare_options) -> Comparison:
-    """``measure.compare`` of every generator making ``batch`` images of mixed classes."""
-    classes = np.arange(batch) % tiny_gpt.NUM_CLASSES
-    candidates = {name: functools.partial(gen.draw, classes, seed) for name, gen in found.items()}
-    return compare(candidates, baseline=GPT_NAME if GPT_NAME in found else None, work=batch,
+    """``measure.compare`` of every generator making ``batch`` images of mixed classes; rows
+    named by generator id."""
+    classes = np.arange(batch) % NUM_CLASSES
+    candidates = {key: functools.partial(gen.draw, classes, seed) for key, gen in found.items()}
+    return compare(candidates, baseline=BASELINE if BASELINE in found else None, work=batch,
                    unit="images", repeats=repeats,
+                   labels={key: gen.label for key, gen in found.items()},
                    title=f"Finished digits, batch {batch}", **compare_options)
 
 
@@ -82,35 +86,36 @@ def judge_generators(found: Mapping[str, Generator], classifier, per_class: int,
     drawn ``batch`` at a time (the timed batch size, so nothing compiles again). A generator
     that draws the same tokens as another (the samplers' tests prove it) shares its score."""
     qualities = {}
-    for name, gen in sorted(found.items(), key=lambda item: item[1].same_tokens_as is not None):
+    for key, gen in sorted(found.items(), key=lambda item: item[1].same_tokens_as is not None):
         if gen.same_tokens_as in qualities:
-            qualities[name] = qualities[gen.same_tokens_as]
+            qualities[key] = qualities[gen.same_tokens_as]
             continue
-        qualities[name] = judge(gen.model, gen.tokenizer, classifier, per_class=per_class,
+        qualities[key] = judge(gen.model, gen.tokenizer, classifier, per_class=per_class,
                                 seed=seed, reference=reference, sampler=gen.sampler,
                                 batch=batch, **gen.options)
-    return {name: qualities[name] for name in found}
+    return {key: qualities[key] for key in found}
 
 
 def tradeoff_table(found: Mapping[str, Generator], timings: Mapping[int, Comparison],
                    qualities: Mapping[str, Quality], limits=None):
-    """One row per generator: passes, ms/image at each timed batch, images/s at the largest,
-    quality, and (with measured ``limits``) the share of peak compute at the largest batch."""
+    """One row per generator (indexed by id, its label beside): passes, ms/image at each timed
+    batch, images/s at the largest, quality, and (with measured ``limits``) the share of peak
+    compute at the largest batch."""
     import pandas as pd
 
     largest = max(timings)
     rows = []
-    for name, gen in found.items():
-        row = {"generator": name, "sequential passes": gen.passes,
+    for key, gen in found.items():
+        row = {"generator": key, "label": gen.label, "sequential passes": gen.passes,
                "MFLOP/image": gen.flops_per_image / 1e6}
         for batch, timing in sorted(timings.items()):
-            row[f"ms/image, batch {batch}"] = timing.row(name).median_s / batch * 1e3
-        per_image_s = timings[largest].row(name).median_s / largest
+            row[f"ms/image, batch {batch}"] = timing.per_item_ms(key)
+        per_image_s = timings[largest].per_item_s(key)
         row[f"images/s, batch {largest}"] = 1 / per_image_s
         if limits is not None:
             row["share of peak compute"] = limits.share_of_compute(gen.flops_per_image
                                                                    / per_image_s)
-        quality = qualities[name]
+        quality = qualities[key]
         row.update({"agreement": quality.agreement, "weakest class": min(quality.per_class),
                     "confidence": quality.confidence, "diversity": quality.diversity})
         rows.append(row)
@@ -128,28 +133,22 @@ def table_formats(table) -> dict[str, Callable[[float], str]]:
     return {column: formats[column] for column in table.columns if column in formats}
 
 
-def short_name(name: str) -> str:
-    """'MaskGIT, 8 passes' -> 'MaskGIT 8'; 'GPT, KV cache, XLA loop' -> 'GPT, KV cache'."""
-    if name.startswith("MaskGIT"):
-        return name.replace(",", "").split(" pass")[0]
-    return ", ".join(name.split(", ")[:2]) if name.startswith("GPT") else name.split(",")[0]
-
-
 def plot_tradeoff(table, real_diversity: float | None = None, title: str | None = None):
     """Quality against time per image: one line per generator joining its timed batch sizes
-    (markers), named once at its smallest batch."""
+    (markers), named by its id once, at its smallest batch."""
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     columns = [c for c in table.columns if c.startswith("ms/image")]
-    metrics = (("agreement", "classifier agreement"), ("diversity", "diversity (same-class distance)"))
+    metrics = (("agreement", "classifier agreement"),
+               ("diversity", "diversity (same-class distance)"))
     for ax, (metric, label) in zip(axes, metrics):
-        for index, (name, row) in enumerate(table.iterrows()):
+        for index, (key, row) in enumerate(table.iterrows()):
             xs = [row[c] for c in columns]
             line, = ax.plot(xs, [row[metric]] * len(xs), linewidth=1, alpha=0.6)
             for x, column, marker in zip(xs, columns, "os^D"):
                 ax.scatter(x, row[metric], marker=marker, s=45, color=line.get_color())
-            ax.annotate(short_name(name), (xs[0], row[metric]), fontsize=8,
+            ax.annotate(key, (xs[0], row[metric]), fontsize=8,
                         xytext=(5, 6 if index % 2 else -11), textcoords="offset points")
         for column, marker in zip(columns, "os^D"):  # legend entries for the batch sizes
             ax.scatter([], [], marker=marker, color="grey", label=column.replace("ms/image, ", ""))

@@ -1,6 +1,9 @@
 """Notebook 01: the interview question bank and the live experiments behind its answers.
 
-    qa            the bilingual question bank (data/questions.yaml), validated, flash cards
+    languages     English and Chinese: which is which, and the interface's words in both
+    bank          the bank as objects: questions, bilingual texts, evidence links; selection
+    bank_file     reading data/questions.yaml and checking every entry (BankError names each)
+    cards         a question as a card (HTML or text), notebook flash cards, the score
     quiz          the terminal quiz (``python -m course_lib quiz``)
     decode_demo   small live experiments: tokens per image, attention cost, bandwidth, drafts
 

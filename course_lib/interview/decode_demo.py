@@ -11,7 +11,8 @@ Each piece backs one claim of the interview answers with a measurement on this m
 * ``layer_candidates`` and ``layer_per_token`` — one weight matrix applied at several batch
   sizes: why batch-1 decoding is memory-bound and batching helps;
 * ``speculative_sample`` — the accept/reject rule that keeps the target model's distribution;
-* ``budget_table`` — the time per image of each scenario against latency budgets.
+* ``budget_table`` — the time per image of each scenario against the course's latency budgets
+  (``measure.budgets``, which notebook 06 reads too).
 
 TensorFlow is imported only inside ``build_decoder`` and ``compiled_forward``, so the NumPy
 parts (and the exercise checker that uses ``tokens_per_image``) import quickly.
@@ -26,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from course_lib.checks import (check_array, check_fraction, check_int, check_number,
+                               check_seed)
 from course_lib.generate.image_tokens import tokens_per_image
+from course_lib.measure.budgets import BUDGETS, Budget
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +64,13 @@ class DecoderConfig:
     heads: int = 4
     depth: int = 2
 
+    def __post_init__(self) -> None:
+        check_int("vocab", self.vocab, minimum=2)
+        for name in ("length", "width", "heads", "depth"):
+            check_int(name, getattr(self, name), minimum=1)
+        if self.width % self.heads:
+            raise ValueError(f"heads: expected a divisor of width {self.width}, got {self.heads}")
+
     def spec(self, causal: bool = True) -> GPTConfig:
         """The same shape as notebook 05's model configuration (no dropout: nothing trains)."""
         from course_lib.generate.tiny_gpt import GPTConfig
@@ -75,7 +86,7 @@ def build_decoder(config: DecoderConfig, causal: bool = True, seed: int = 0) -> 
     MaskGIT's bidirectional one. Both cost about the same per pass."""
     from course_lib.generate.tiny_gpt import build
 
-    return build(config.spec(causal), seed=seed)
+    return build(config.spec(causal), seed=check_seed(seed))
 
 
 def compiled_forward(model: DigitGPT) -> Forward:
@@ -104,6 +115,9 @@ def causal_leak(forward: Forward, tokens: np.ndarray, position: int,
     A causal decoder must give 0.0 before it (the past cannot see the future) and more than 0
     from it on.
     """
+    check_array("tokens", tokens, ndim=2, nonempty=True)
+    check_int("vocab", vocab, minimum=2)
+    check_int("position", position, minimum=0, maximum=tokens.shape[1] - 1)
     changed = tokens.copy()
     changed[:, position] = (changed[:, position] + 1) % vocab
     delta = np.abs(np.asarray(forward(changed)) - np.asarray(forward(tokens)))
@@ -126,7 +140,9 @@ class ToyAttention:
 
     @classmethod
     def random(cls, vocab: int = 256, width: int = 128, seed: int = 0) -> ToyAttention:
-        rng = np.random.default_rng(seed)
+        check_int("vocab", vocab, minimum=1)
+        check_int("width", width, minimum=1)
+        rng = np.random.default_rng(check_seed(seed))
         scale = 1 / math.sqrt(width)
         mats = [rng.standard_normal((width, width), np.float32) * scale for _ in range(3)]
         return cls(rng.standard_normal((vocab, width), np.float32), *mats,
@@ -139,7 +155,7 @@ class ToyAttention:
 
     def decode_recompute(self, length: int, start: int = 0) -> np.ndarray:
         """Each step recomputes keys and values of the whole prefix: O(t) matmuls at step t."""
-        tokens = [start]
+        tokens = [self._check_start(length, start)]
         for _ in range(length):
             x = self.embed[tokens]
             tokens.append(self._next(x[-1] @ self.wq, x @ self.wk, x @ self.wv))
@@ -147,16 +163,21 @@ class ToyAttention:
 
     def decode_cached(self, length: int, start: int = 0) -> np.ndarray:
         """Each step computes the new token's key and value only and appends them to the cache."""
+        tokens = [self._check_start(length, start)]
         keys, values = (np.empty((length, self.wk.shape[1]), np.float32) for _ in range(2))
-        tokens = [start]
         for t in range(length):
             x = self.embed[tokens[-1]]
             keys[t], values[t] = x @ self.wk, x @ self.wv
             tokens.append(self._next(x @ self.wq, keys[:t + 1], values[:t + 1]))
         return np.array(tokens[1:])
 
+    def _check_start(self, length: int, start: int) -> int:
+        check_int("length", length, minimum=1)
+        return check_int("start", start, minimum=0, maximum=len(self.embed) - 1)
+
     def cache_bytes(self, length: int) -> int:
         """Memory the cache holds after ``length`` tokens: a key and a value per token."""
+        check_int("length", length, minimum=0)
         return 2 * length * self.wk.shape[1] * self.wk.itemsize
 
 
@@ -167,7 +188,10 @@ def layer_candidates(weights: np.ndarray, batches: Mapping[str, int],
     Batch 1 is a plain vector, so NumPy uses its matrix-vector routine, as a decoder would; a
     (1, width) matrix would go through the matrix-matrix routine, which is slower for it.
     """
-    rng = np.random.default_rng(seed)
+    check_array("weights", weights, ndim=2, nonempty=True)
+    for name, batch in batches.items():
+        check_int(f"batches[{name!r}]", batch, minimum=1)
+    rng = np.random.default_rng(check_seed(seed))
     width = weights.shape[0]
     inputs = {name: rng.standard_normal((batch, width) if batch > 1 else width, np.float32)
               for name, batch in batches.items()}
@@ -181,6 +205,8 @@ def layer_per_token(comparison: Comparison, weights: np.ndarray, batches: Mappin
     measured bandwidth and compute."""
     import pandas as pd
 
+    check_number("bandwidth_gbs", bandwidth_gbs, positive=True)
+    check_number("matmul_gflops", matmul_gflops, positive=True)
     rows = []
     for name, batch in batches.items():
         seconds = comparison.row(name).median_s
@@ -196,14 +222,28 @@ def layer_per_token(comparison: Comparison, weights: np.ndarray, batches: Mappin
 
 def example_distributions(vocab: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A peaked next-token distribution (the target's) and a noisy copy of it (the draft's)."""
-    rng = np.random.default_rng(seed)
+    check_int("vocab", vocab, minimum=2)
+    rng = np.random.default_rng(check_seed(seed))
     logits = 1.5 * rng.standard_normal(vocab)
     target, draft = np.exp(logits), np.exp(logits + 0.7 * rng.standard_normal(vocab))
     return target / target.sum(), draft / draft.sum()
 
 
+def _check_distributions(target: object, draft: object) -> None:
+    """Both are next-token distributions over the same vocabulary: 1-D, finite, >= 0, sum 1."""
+    for name, value in (("target", target), ("draft", draft)):
+        check_array(name, value, ndim=1, finite=True, nonempty=True)
+        if value.min() < 0 or not np.isclose(value.sum(), 1.0, atol=1e-6):
+            raise ValueError(f"{name}: expected probabilities >= 0 that sum to 1, got values "
+                             f"from {value.min():.3g} to {value.max():.3g} summing to "
+                             f"{value.sum():.6g}")
+    if target.shape != draft.shape:
+        raise ValueError(f"draft: expected the target's shape {target.shape}, got {draft.shape}")
+
+
 def acceptance_rate(target: np.ndarray, draft: np.ndarray) -> float:
     """Chance that speculative sampling accepts a draft token: sum of min(p, q)."""
+    _check_distributions(target, draft)
     return float(np.minimum(target, draft).sum())
 
 
@@ -212,9 +252,14 @@ def speculative_sample(target: np.ndarray, draft: np.ndarray, size: int,
     """``size`` draws by speculative sampling's rule: draw x from the draft q, keep it with
     probability min(1, p(x)/q(x)), else draw from the leftover max(p - q, 0), renormalised.
     The result is distributed exactly as the target p, whatever the draft is."""
+    _check_distributions(target, draft)
+    check_int("size", size, minimum=1)
+    _check_rng(rng)
     proposed = rng.choice(len(draft), size=size, p=draft)
     keep = rng.random(size) < np.minimum(1.0, target[proposed] / draft[proposed])
     leftover = np.maximum(target - draft, 0.0)
+    if not leftover.any():  # the draft is the target: every proposal is kept
+        return proposed
     fallback = rng.choice(len(target), size=size, p=leftover / leftover.sum())
     return np.where(keep, proposed, fallback)
 
@@ -222,8 +267,8 @@ def speculative_sample(target: np.ndarray, draft: np.ndarray, size: int,
 def expected_tokens_per_pass(alpha: float, drafted: int) -> float:
     """Tokens one target pass yields when ``drafted`` are proposed, each accepted with
     probability ``alpha``: (1 - alpha^(k+1)) / (1 - alpha) (Leviathan et al., 2023)."""
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha: expected a probability in [0, 1], got {alpha}")
+    check_fraction("alpha", alpha, include_one=True)
+    check_int("drafted", drafted, minimum=0)
     return float(drafted + 1) if alpha == 1 else (1 - alpha ** (drafted + 1)) / (1 - alpha)
 
 
@@ -231,30 +276,38 @@ def tokens_per_pass_simulated(alpha: float, drafted: int, trials: int,
                               rng: np.random.Generator) -> float:
     """The same by simulation: accepted drafts up to the first rejection, plus the one token the
     target pass always adds (the correction, or the next token when all are accepted)."""
+    check_fraction("alpha", alpha, include_one=True)
+    check_int("drafted", drafted, minimum=0)
+    check_int("trials", trials, minimum=1)
+    _check_rng(rng)
     accepted = rng.random((trials, drafted)) < alpha
     run = np.where(accepted.all(1), drafted, accepted.argmin(1))
     return float(run.mean() + 1)
 
 
-LATENCY_BUDGETS_MS: dict[str, float] = {
-    "VR frame at 90 Hz": 1000 / 90,
-    "game frame at 60 fps": 1000 / 60,
-    "feels instant (0.1 s)": 100.0,
-    "keeps the flow of thought (1 s)": 1000.0,
-}
+def _check_rng(rng: object) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a NumPy Generator (np.random.default_rng(seed)), got "
+                        f"{type(rng).__name__}")
 
 
 def budget_table(scenarios: Mapping[str, tuple[int, float]],
-                 budgets_ms: Mapping[str, float] = LATENCY_BUDGETS_MS) -> pd.DataFrame:
+                 budgets: Sequence[Budget] = BUDGETS) -> pd.DataFrame:
     """Time per image of each scenario, ``name -> (sequential passes, seconds per pass)``,
-    against latency budgets: a budget's column holds how many budgets one image takes
-    (1 or less: it fits)."""
+    against latency budgets (``measure.budgets.BUDGETS`` unless given): a column per budget,
+    labelled by its name, holds how many budgets one image takes (1 or less: it fits)."""
     import pandas as pd
 
+    for budget in budgets:
+        if not isinstance(budget, Budget):
+            raise TypeError(f"budgets: expected measure.budgets.Budget items, got "
+                            f"{type(budget).__name__}")
     rows = []
     for name, (passes, seconds) in scenarios.items():
+        check_int(f"scenarios[{name!r}] passes", passes, minimum=1)
+        check_number(f"scenarios[{name!r}] seconds", seconds, positive=True)
         image_ms = passes * seconds * 1e3
         rows.append({"scenario": name, "passes": passes, "ms per pass": seconds * 1e3,
                      "ms per image": image_ms,
-                     **{budget: image_ms / ms for budget, ms in budgets_ms.items()}})
+                     **{budget.name: image_ms / budget.ms for budget in budgets}})
     return pd.DataFrame(rows).set_index("scenario")

@@ -13,28 +13,11 @@ import random
 from collections.abc import Sequence
 from typing import TextIO
 
-from course_lib.interview.qa import UI, DIFFICULTIES, LANGS, Question, Score, by_language, load_bank, render
+from course_lib.interview.bank import DIFFICULTIES, Question
+from course_lib.interview.bank_file import load_bank
+from course_lib.interview.cards import Score, render
+from course_lib.interview.languages import LANGS, WORDS, check_lang
 
-# key -> (English, Chinese)
-_PROMPTS: dict[str, tuple[str, str]] = {
-    "intro": ("{count} question(s) · topic: {topic} · difficulty: {difficulty} · seed {seed}\n"
-              "Say your answer (aloud or on paper), press Enter to see a strong one, then mark "
-              "yourself.\nType q to stop at any time; Ctrl-C stops too.",
-              "共 {count} 题 · 主题：{topic} · 难度：{difficulty} · 随机种子 {seed}\n"
-              "先说出你的回答（出声或写下来），按回车查看参考答案，再给自己判分。\n"
-              "随时输入 q 结束；按 Ctrl-C 也可以结束。"),
-    "reveal": ("Press Enter to see the answer (q to stop): ", "按回车查看答案（输入 q 结束）："),
-    "mark": ("Did you get it right? [y/n, q to stop]: ", "你答对了吗？[y/n，输入 q 结束]："),
-    "bad": ("Please type y or n (or q to stop); you typed {got!r}.",
-            "请输入 y 或 n（或输入 q 结束）；你输入的是 {got!r}。"),
-    "any": ("any", "不限"),
-    "done": ("All questions answered. ", "全部答完。"),  # the score follows
-    "quit": ("Stopped. ", "已结束。"),
-    "eof": ("Input ended. ", "输入已结束。"),
-    "interrupted": ("Interrupted. ", "已中断。"),
-    "review": ("To review (question → where the evidence is):", "需要复习（问题 → 证据所在位置）："),
-}
-PROMPTS = by_language(_PROMPTS)
 YES, NO, QUIT = {"y", "yes", "是", "对"}, {"n", "no", "否", "错"}, {"q", "quit", "退出"}
 INTERRUPTED_STATUS = 130  # what shells report for a program ended by Ctrl-C
 
@@ -51,25 +34,14 @@ class _Stop(Exception):
         self.reason = reason
 
 
-def positive_count(text: str) -> int:
-    """argparse type for ``--count``: a whole number of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The quiz's options, on a (sub)parser."""
     parser.add_argument("--lang", choices=LANGS, default="en", help="language (default: en)")
     parser.add_argument("--topic", help="only questions with this topic tag "
                                         "(see --list-topics)")
     parser.add_argument("--difficulty", choices=DIFFICULTIES, help="only this difficulty")
-    parser.add_argument("--count", type=positive_count, default=5,
-                        help="how many questions (default: 5)")
+    parser.add_argument("--count", type=int, default=5,
+                        help="how many questions, 1 or more (default: 5)")
     parser.add_argument("--seed", type=int, help="question order; the same seed gives the same "
                                                  "questions (default: a new one, printed)")
     parser.add_argument("--bank", help="another question bank file (default: the course's)")
@@ -90,15 +62,16 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     seed = random.randrange(10_000) if args.seed is None else args.seed
     try:
         questions = bank.select(args.topic, args.difficulty, args.count, seed)
-    except ValueError as error:  # "topic: unknown topic ..." names the option without its --
+    except ValueError as error:  # "topic: expected one of ..." names the option without its --
         raise OptionError(f"--{error}") from error
     if not questions:
         raise OptionError(f"no question has topic {args.topic!r} and difficulty "
                           f"{args.difficulty!r}")
-    words = PROMPTS[args.lang]
-    difficulty = UI[args.lang][args.difficulty] if args.difficulty else words["any"]
-    stdout.write(words["intro"].format(count=len(questions), topic=args.topic or words["any"],
-                                       difficulty=difficulty, seed=seed) + "\n")
+    words = WORDS[args.lang]
+    difficulty = words[args.difficulty] if args.difficulty else words["any"]
+    intro = words["quiz_intro"].format(count=len(questions), topic=args.topic or words["any"],
+                                       difficulty=difficulty, seed=seed)
+    stdout.write(f"{intro}\n{words['quiz_how']}\n{words['quiz_stop']}\n")
     ended = run_quiz(questions, args.lang, stdin, stdout)[1]
     return INTERRUPTED_STATUS if ended == "interrupted" else 0
 
@@ -107,12 +80,12 @@ def run_quiz(questions: Sequence[Question], lang: str, stdin: TextIO,
              stdout: TextIO) -> tuple[Score, str]:
     """Ask ``questions`` one by one; return the score and how it ended: 'done', 'quit', 'eof'
     or 'interrupted'. The score so far is printed in every case."""
-    words, score = PROMPTS[lang], Score()
+    words, score = WORDS[check_lang(lang)], Score()
     try:
         for number, question in enumerate(questions, start=1):
             card = render(question, lang)
             stdout.write(f"\n[{number}/{len(questions)}] {card.question_text()}\n\n")
-            _ask(words["reveal"], stdin, stdout)
+            _ask(words["quiz_reveal"], stdin, stdout)
             stdout.write(f"\n{card.answer_text()}\n\n")
             score.mark(question, _right_or_wrong(words, stdin, stdout))
             stdout.write(f"{score.summary(lang)}\n")
@@ -121,9 +94,9 @@ def run_quiz(questions: Sequence[Question], lang: str, stdin: TextIO,
         ended = stop.reason
     except KeyboardInterrupt:
         ended = "interrupted"
-    stdout.write(f"\n{words[ended]}{score.summary(lang)}\n")
+    stdout.write("\n" + words[f"quiz_{ended}"].format(score=score.summary(lang)) + "\n")
     if score.missed:
-        stdout.write(words["review"] + "\n" + "".join(f"  {line}\n"
+        stdout.write(words["quiz_review"] + "\n" + "".join(f"  {line}\n"
                                                       for line in score.review(lang)))
     stdout.flush()
     return score, ended
@@ -131,7 +104,7 @@ def run_quiz(questions: Sequence[Question], lang: str, stdin: TextIO,
 
 def _ask(prompt: str, stdin: TextIO, stdout: TextIO) -> str:
     """One line of input, lower-cased; ``_Stop`` on q or at the end of the input."""
-    stdout.write(prompt)
+    stdout.write(prompt + " ")
     stdout.flush()
     line = stdin.readline()
     if not line:
@@ -146,7 +119,7 @@ def _ask(prompt: str, stdin: TextIO, stdout: TextIO) -> str:
 def _right_or_wrong(words: dict[str, str], stdin: TextIO, stdout: TextIO) -> bool:
     """Ask until the answer is y or n."""
     while True:
-        answer = _ask(words["mark"], stdin, stdout)
+        answer = _ask(words["quiz_mark"], stdin, stdout)
         if answer in YES or answer in NO:
             return answer in YES
-        stdout.write(words["bad"].format(got=answer) + "\n")
+        stdout.write(words["quiz_bad"].format(got=answer) + "\n")

@@ -6,13 +6,15 @@ Every subject of the course uses this floor; it uses only the ground floor (``ch
 ``.numpy()``; TensorFlow's device and version are read only once the program has loaded it).
 
     timing    time one call, results materialised; ``fmt`` for numbers
-    compare   ``compare``: warm-up, interleaved rounds, medians, speedups; ``Comparison``
+    compare   ``compare``: warm-up, interleaved rounds, medians, speedups
+    comparison  ``Comparison``: what ``compare`` measured, as a table or chart, saved and read
     machine   what this machine is, and its measured compute and bandwidth limits
     budgets   latency budgets (VR frame, game frame, ...) and cost per 1,000 images
     results   the saved comparisons the capstone reads back
 """
 
-from course_lib.measure.compare import Comparison, Row, compare
+from course_lib.measure.compare import compare
+from course_lib.measure.comparison import Comparison, Row
 from course_lib.measure.timing import CandidateError, fmt, materialise, time_call
 
 __all__ = ["CandidateError", "Comparison", "Row", "compare", "fmt", "materialise", "time_call"]

@@ -6,10 +6,17 @@ it (the rest goes to rendering, physics, the game itself), so ``fits`` takes tha
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from course_lib.checks import check_number
+from course_lib.measure.comparison import Comparison
+from course_lib.measure.timing import fmt
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,9 @@ class Budget:
     name: str
     ms: float
     why: str
+
+    def __post_init__(self) -> None:
+        check_number("ms", self.ms, positive=True)
 
 
 BUDGETS = (  # the course's one table of budgets (notebooks 01 and 06 both read it)
@@ -34,44 +44,57 @@ BUDGETS = (  # the course's one table of budgets (notebooks 01 and 06 both read 
 BUDGETS_BY_KEY = {budget.key: budget for budget in BUDGETS}
 
 
+def budgets_markdown(budgets: Sequence[Budget] = BUDGETS) -> str:
+    """The budgets as a Markdown table (where, milliseconds, why) for a notebook to display:
+    one table in the code, so the page can never quote a budget the code does not use."""
+    lines = ["| where | budget per image | why |", "|---|---|---|"]
+    lines += [f"| {b.name} | {fmt(b.ms)} ms | {b.why} |" for b in budgets]
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Option:
-    """One way to generate: its latency for one image and its throughput in bulk."""
+    """One way to generate: its latency for one image and its throughput in bulk. ``name``
+    identifies it (a rung or generator id); ``label`` is what tables and charts show."""
 
     name: str
     latency_ms: float
     images_per_s: float
+    label: str = ""
 
-    def __post_init__(self):
-        for field_name in ("latency_ms", "images_per_s"):
-            value = getattr(self, field_name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{field_name}: expected a positive number, got {value!r}")
+    @property
+    def shown(self) -> str:
+        """The label, or the name when there is none."""
+        return self.label or self.name
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"name: expected a string, got {type(self.name).__name__}")
+        check_number("latency_ms", self.latency_ms, positive=True)
+        check_number("images_per_s", self.images_per_s, positive=True)
 
 
 def fits(option: Option, budget: Budget, share: float = 1.0) -> bool:
     """Does one image fit in ``share`` of the budget (e.g. 0.25 of a frame)?"""
-    if not 0 < share <= 1:
-        raise ValueError(f"share: expected a fraction in (0, 1], got {share!r}")
+    share = check_number("share", share, positive=True, maximum=1.0)
     return option.latency_ms <= budget.ms * share
 
 
 def cost_per_1000(images_per_s: float, dollars_per_hour: float) -> float:
     """Dollars for 1,000 images on a machine rented at ``dollars_per_hour``."""
-    if images_per_s <= 0 or dollars_per_hour < 0:
-        raise ValueError("images_per_s: expected > 0 and dollars_per_hour >= 0, "
-                         f"got {images_per_s!r} and {dollars_per_hour!r}")
-    return dollars_per_hour / 3600 * 1000 / images_per_s
+    images_per_s = check_number("images_per_s", images_per_s, positive=True)
+    return check_number("dollars_per_hour", dollars_per_hour) / 3600 * 1000 / images_per_s
 
 
-def budget_table(options: list[Option], budgets=BUDGETS, share: float = 1.0,
-                 dollars_per_hour: float = 0.10):
+def budget_table(options: list[Option], budgets: Sequence[Budget] = BUDGETS, share: float = 1.0,
+                 dollars_per_hour: float = 0.10) -> pd.DataFrame:
     """One row per option: latency, throughput, cost per 1,000 images, and which budgets fit."""
     import pandas as pd
 
     rows = []
     for option in options:
-        row = {"option": option.name, "ms per image (batch 1)": option.latency_ms,
+        row = {"option": option.name, "label": option.shown,
+               "ms per image (batch 1)": option.latency_ms,
                "images/s (in bulk)": option.images_per_s,
                "$ per 1,000 images": cost_per_1000(option.images_per_s, dollars_per_hour)}
         row.update({budget.name: "yes" if fits(option, budget, share) else "no"
@@ -80,13 +103,14 @@ def budget_table(options: list[Option], budgets=BUDGETS, share: float = 1.0,
     return pd.DataFrame(rows)
 
 
-def plot_budgets(options: list[Option], budgets=BUDGETS, share: float = 1.0, ax=None):
+def plot_budgets(options: list[Option], budgets: Sequence[Budget] = BUDGETS, share: float = 1.0,
+                 ax: Axes | None = None) -> Axes:
     """Latency of each option (log scale) against the budgets as vertical lines."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(8, 1.5 + 0.45 * len(options)))[1]
     colours = ["C2" if fits(o, budgets[0], share) else "C0" for o in options]
-    bars = ax.barh([o.name for o in options], [o.latency_ms for o in options], color=colours)
+    bars = ax.barh([o.shown for o in options], [o.latency_ms for o in options], color=colours)
     ax.bar_label(bars, labels=[f"{o.latency_ms:,.1f} ms" for o in options], padding=3)
     for index, budget in enumerate(budgets):
         ax.axvline(budget.ms * share, color=f"C{3 + index}", linestyle="--", linewidth=1)
@@ -101,7 +125,23 @@ def plot_budgets(options: list[Option], budgets=BUDGETS, share: float = 1.0, ax=
     return ax
 
 
-def options_from_saved(saved: Mapping[str, dict], prefix: str) -> list[Option] | None:
+def plot_costs(options: list[Option], dollars_per_hour: float, ax: Axes | None = None) -> Axes:
+    """Dollars per 1,000 images of each option in bulk (log scale): the price of offline work."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(7, 2 + 0.3 * len(options)))[1]
+    costs = [cost_per_1000(o.images_per_s, dollars_per_hour) for o in options]
+    bars = ax.barh([o.shown for o in options], costs, color="C1")
+    ax.bar_label(bars, labels=[f"${fmt(cost)}" for cost in costs], padding=3)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.margins(x=0.3)
+    ax.set(xlabel="dollars per 1,000 images (log scale)",
+           title=f"Cost of offline generation at ${dollars_per_hour:g} per hour")
+    return ax
+
+
+def options_from_saved(saved: Mapping[str, Comparison], prefix: str) -> list[Option] | None:
     """Options from a saved pair of comparisons ``<prefix>_batch1`` and ``<prefix>_batch64``
     (``results.comparisons``), or None while either is missing: latency and bulk throughput
     always come from the same set of candidates."""
@@ -109,13 +149,15 @@ def options_from_saved(saved: Mapping[str, dict], prefix: str) -> list[Option] |
     return options_from_comparison(one, bulk) if one and bulk else None
 
 
-def options_from_comparison(comparison, batch_comparison=None) -> list[Option]:
-    """Options from comparisons (``Comparison`` objects, or dicts as ``Comparison.save`` writes
-    them): latency from a batch-1 comparison, throughput from a batched one when given."""
-    comparison, batch_comparison = (
-        dataclasses.asdict(c) if dataclasses.is_dataclass(c) else c
-        for c in (comparison, batch_comparison))
-    bulk = {row["name"]: row["throughput"] for row in (batch_comparison or comparison)["rows"]}
-    return [Option(row["name"], row["median_s"] / comparison["work"] * 1000,
-                   bulk.get(row["name"], row["throughput"]))
-            for row in comparison["rows"]]
+def options_from_comparison(comparison: Comparison,
+                            batch_comparison: Comparison | None = None) -> list[Option]:
+    """One option per candidate of ``comparison``: latency per image from it (a batch-1
+    comparison), throughput from ``batch_comparison`` where that timed the candidate in bulk."""
+    bulk = comparison if batch_comparison is None else batch_comparison
+    for name, value in {"comparison": comparison, "batch_comparison": bulk}.items():
+        if not isinstance(value, Comparison):
+            raise TypeError(f"{name}: expected a measure.Comparison, got {type(value).__name__}")
+    return [Option(name, comparison.per_item_ms(name),
+                   (bulk if name in bulk.names() else comparison).row(name).throughput,
+                   comparison.label(name))
+            for name in comparison.names()]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import html
-import sys
 import platform
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -21,19 +21,22 @@ from typing import Any
 import numpy as np
 
 from course_lib import config
-from course_lib.checks import check_number
+from course_lib.checks import check_bool, check_number
 from course_lib.measure.timing import fmt, materialise, time_call
 
 
 def info() -> dict[str, Any]:
-    """CPU, cores, memory, OS, library versions and the device TensorFlow would use.
+    """CPU, cores, memory, OS, Python and NumPy versions, and the device the work runs on.
 
-    TensorFlow's version and device are included once TensorFlow is loaded (cached from then)."""
-    return dict(_info("tensorflow" in sys.modules))
+    TensorFlow's and Keras's versions and TensorFlow's GPUs are added once the program has
+    loaded TensorFlow: asking earlier would load it, seconds of start-up that timing NumPy code
+    must not pay. A fresh copy each call, so a caller cannot spoil the cached one."""
+    return dict(_info(_tensorflow() is not None))
 
 
 @functools.cache
 def _info(tensorflow_loaded: bool) -> dict[str, Any]:
+    """``info`` cached per state: once TensorFlow is loaded, it is described from then on."""
     import psutil
 
     logical = psutil.cpu_count(logical=True) or 1
@@ -47,8 +50,7 @@ def _info(tensorflow_loaded: bool) -> dict[str, Any]:
         "numpy": np.__version__,
         "device": "CPU",
     }
-    tf = _tensorflow()
-    if tf is not None:
+    if tensorflow_loaded:
         found.update(_versions())
         gpus = gpu_names()
         if gpus:
@@ -87,6 +89,8 @@ def stamp(card: Mapping[str, Any]) -> dict[str, Any]:
     """A model card with where and when it was made (this machine, TF/Keras versions, date)."""
     import datetime
 
+    if not isinstance(card, Mapping):
+        raise TypeError(f"card: expected a dict, got {type(card).__name__}")
     return {**card, "machine": describe(), "versions": _versions(),
             "made": datetime.date.today().isoformat()}
 
@@ -117,30 +121,29 @@ class MachineLimits:
 
 
 def measure_limits(quick: bool | None = None) -> MachineLimits:
-    """Measure peak float32 matmul speed and memory bandwidth (once per process and mode).
+    """Measure peak float32 matmul speed and memory bandwidth (once per process and mode, and
+    once more if TensorFlow is loaded later).
 
     Compute: square float32 matmuls (n = 1024 quick, 2048 full) with NumPy and, once the program
     has imported it, TensorFlow; the faster engine's best time counts, at 2 n^3 FLOPs per matmul.
     Bandwidth: ``np.copyto`` between two float32 arrays (64 MiB quick, 256 MiB full), counting
     read + write = 2 x nbytes. A copy measures what software achieves, not the spec-sheet
     bandwidth (the hardware may also move extra cache lines), so real kernels can be judged by it.
-    Quick mode takes a few seconds on 2 cores, plus importing TensorFlow if not yet imported.
+    Quick mode takes a few seconds on 2 cores. ``quick=None`` follows ``COURSE_QUICK``.
     """
-    quick = config.quick_mode() if quick is None else quick
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick: expected True, False or None, got {quick!r}")
-    return _measure_limits(quick)
+    quick = config.quick_mode() if quick is None else check_bool("quick", quick)
+    return _measure_limits(quick, _tensorflow() is not None)
 
 
 @functools.cache
-def _measure_limits(quick: bool) -> MachineLimits:
+def _measure_limits(quick: bool, tensorflow_loaded: bool) -> MachineLimits:
+    """Measured once per mode, and again once TensorFlow is loaded (it may be the faster)."""
     start = perf_counter()
     n, copy_mib = (1024, 64) if quick else (2048, 256)
     repeats, target_s = (3, 0.02) if quick else (7, 0.1)
     engines = {"NumPy": _numpy_matmuls(n)}
-    tf = _tensorflow()
-    if tf is not None:
-        engines["TensorFlow"] = _tensorflow_matmuls(tf, n)
+    if tensorflow_loaded:
+        engines["TensorFlow"] = _tensorflow_matmuls(sys.modules["tensorflow"], n)
     matmul_s = {name: _best_seconds(run, repeats, target_s) for name, run in engines.items()}
     engine = min(matmul_s, key=matmul_s.get)
 

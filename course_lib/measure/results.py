@@ -1,28 +1,40 @@
 """One results store: every notebook saves its measurements to ``results/``; the capstone
 (notebook 06) reads them all back and says which are missing and which notebook makes them.
 
-The list of expected results is read from the notebooks themselves (every ``.save("name")``
-in a code cell), so it cannot drift from what the notebooks really save.
+One format: every result is a ``Comparison`` written by ``Comparison.save`` (JSON with a sha256
+sidecar, a CSV beside it), read back by ``Comparison.load``. A file in any other format is
+reported, with why, never guessed at. The list of expected results is read from the notebooks
+themselves (every ``.save("name")`` in a code cell), so it cannot drift from what they save.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from course_lib import config, files
+from course_lib.measure.comparison import Comparison
+from course_lib.measure.machine import describe
+from course_lib.measure.timing import fmt
 
-SAVE_CALL = re.compile(r"""\.save\(\s*["']([A-Za-z0-9_.-]+)["']\s*\)""")
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+NAME = r"[A-Za-z0-9_.-]+"  # a result's name: a file name in results/, without .json
+SAVE_CALL = re.compile(rf"""\.save\(\s*["']({NAME})["']\s*\)""")
 
 
-def expected_results(notebooks_dir: Path | None = None) -> dict[str, str]:
+def expected_results(notebooks_dir: str | os.PathLike | None = None) -> dict[str, str]:
     """{result name: notebook file} for every ``.save("name")`` in the notebooks' code."""
     import nbformat
 
     expected = {}
-    for path in sorted((notebooks_dir or config.NOTEBOOKS_DIR).glob("*.ipynb")):
+    for path in sorted(_folder("notebooks_dir", notebooks_dir, config.NOTEBOOKS_DIR)
+                       .glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "code":
                 code = "\n".join(line.split("#", 1)[0] for line in cell.source.splitlines())
@@ -33,98 +45,104 @@ def expected_results(notebooks_dir: Path | None = None) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class StoredResult:
+    """One expected result: its comparison, or None with the ``problem`` (missing, corrupted,
+    not a comparison)."""
+
     name: str
     notebook: str
-    data: dict | None  # None when missing or unreadable
+    comparison: Comparison | None
     problem: str = ""
 
     @property
     def found(self) -> bool:
-        return self.data is not None
+        return self.comparison is not None
 
 
-def load_result(name: str, results_dir: Path | None = None) -> dict:
-    """One saved result as a dict, after checking the file is whole."""
-    path = (results_dir or config.RESULTS_DIR) / f"{name}.json"
-    return json.loads(files.verify(path).read_text(encoding="utf-8"))
+def load_result(name: str, results_dir: str | os.PathLike | None = None) -> Comparison:
+    """One saved comparison, after checking the file is whole (its sha256 sidecar)."""
+    return Comparison.load(_result_path(name, results_dir))
 
 
-def load_all(results_dir: Path | None = None,
-             notebooks_dir: Path | None = None) -> list[StoredResult]:
+def load_all(results_dir: str | os.PathLike | None = None,
+             notebooks_dir: str | os.PathLike | None = None) -> list[StoredResult]:
     """Every expected result, found or not (a corrupted file counts as not found, with why)."""
-    results_dir = results_dir or config.RESULTS_DIR
     stored = []
     for name, notebook in expected_results(notebooks_dir).items():
-        if not (results_dir / f"{name}.json").exists():
+        if not _result_path(name, results_dir).exists():
             stored.append(StoredResult(name, notebook, None, "not saved yet"))
             continue
         try:
             stored.append(StoredResult(name, notebook, load_result(name, results_dir)))
-        except (files.FileIntegrityError, ValueError) as error:
+        except files.FileIntegrityError as error:
             stored.append(StoredResult(name, notebook, None, str(error)))
+        except ValueError as error:  # not a comparison, or one from another course_lib version
+            stored.append(StoredResult(name, notebook, None,
+                                       f"unreadable, rerun {notebook}: {error}"))
     return stored
 
 
-def summary_frame(stored: list[StoredResult]):
+def summary_frame(stored: list[StoredResult]) -> pd.DataFrame:
     """One row per result: where it comes from, when and where it was measured, its headline."""
     import pandas as pd
 
     rows = []
     for result in stored:
-        data = result.data or {}
+        found = result.comparison
         rows.append({"result": result.name, "notebook": result.notebook,
-                     "status": "found" if result.found else result.problem,
-                     "title": data.get("title", data.get("kind", "")),
-                     "mode": data.get("mode", ""),
-                     "measured": data.get("created", ""),
-                     "machine": _machine_line(data.get("machine")),
-                     "headline": headline(data) if result.found else ""})
+                     "status": "found" if found else result.problem,
+                     "title": found.title if found else "",
+                     "mode": found.mode if found else "",
+                     "measured": found.created if found else "",
+                     "machine": describe(found.machine) if found else "",
+                     "headline": headline(found) if found else ""})
     return pd.DataFrame(rows)
 
 
-def headline(data: dict) -> str:
-    """The one-line story of a result: the best candidate and its speedup over the baseline."""
-    rows = data.get("rows") or []
-    if rows and "median_s" in rows[0]:  # a Comparison saved by course_lib.measure
-        best = min(rows, key=lambda row: row["median_s"])
-        return f"fastest: {best['name']} ({best['speedup']:.1f}x vs {data.get('baseline')})"
-    if rows and "speedup" in rows[0]:
-        name_key = next(iter(rows[0]))
-        best = max(rows, key=lambda row: row["speedup"] or 0)
-        return f"best: {best[name_key]} ({best['speedup']:.1f}x)"
-    return ""
+def headline(comparison: Comparison) -> str:
+    """The one-line story of a comparison: the fastest candidate and its speedup."""
+    best = min(comparison.rows, key=lambda row: row.median_s)
+    return f"fastest: {best.name} ({fmt(best.speedup)}x vs {comparison.baseline})"
 
 
-def _machine_line(machine: dict | None) -> str:
-    if not machine:
-        return ""
-    from course_lib.measure.machine import describe
-
-    return describe(machine)
+def comparisons(stored: list[StoredResult]) -> dict[str, Comparison]:
+    """The saved comparisons that were found, by result name."""
+    return {result.name: result.comparison for result in stored if result.found}
 
 
-def comparisons(stored: list[StoredResult]) -> dict[str, dict]:
-    """The saved ``compare`` results that were found, by result name."""
-    return {r.name: r.data for r in stored if r.found and r.data.get("rows")
-            and "median_s" in r.data["rows"][0]}
-
-
-def plot_headlines(stored: list[StoredResult], ax=None):
+def plot_headlines(stored: list[StoredResult], ax: Axes | None = None) -> Axes:
     """The best measured speedup of every saved comparison, one bar each (log scale)."""
     import matplotlib.pyplot as plt
 
-    found = [(name, max(row["speedup"] for row in data["rows"]))
-             for name, data in comparisons(stored).items()]
+    found = [(name, max(row.speedup for row in comparison.rows))
+             for name, comparison in comparisons(stored).items()]
     ax = ax or plt.subplots(figsize=(8, 1.2 + 0.4 * max(1, len(found))))[1]
     if not found:
         ax.text(0.5, 0.5, "no comparisons saved yet: run notebooks 00-05 first",
                 ha="center", va="center", transform=ax.transAxes)
         return ax
     bars = ax.barh([name for name, _ in found], [speedup for _, speedup in found], color="C0")
-    ax.bar_label(bars, labels=[f"{speedup:,.1f}x" for _, speedup in found], padding=3)
+    ax.bar_label(bars, labels=[f"{fmt(speedup)}x" for _, speedup in found], padding=3)
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.margins(x=0.2)
     ax.set(xlabel="best speedup over that comparison's baseline (log scale)",
            title="Every speed-up measured in this course, on this machine")
     return ax
+
+
+def _folder(argument: str, folder: str | os.PathLike | None, default: Path) -> Path:
+    if folder is None:
+        return Path(default)
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"{argument}: expected a folder path, got {type(folder).__name__}")
+    return Path(folder)
+
+
+def _result_path(name: object, results_dir: str | os.PathLike | None) -> Path:
+    if not isinstance(name, str):
+        raise TypeError(f"name: expected a result name such as '00_first_comparison', "
+                        f"got {type(name).__name__}")
+    if not re.fullmatch(NAME, name):
+        raise ValueError(f"name: expected letters, digits, '_', '.' or '-' (a file name in "
+                         f"results/, no .json), got {name!r}")
+    return _folder("results_dir", results_dir, config.RESULTS_DIR) / f"{name}.json"

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from time import perf_counter
 from typing import Any
 
-from course_lib.checks import check_int
+from course_lib.checks import check_callable, check_int
+
 
 class CandidateError(RuntimeError):
     """A candidate raised while it was measured; the message names it and the phase."""
@@ -37,8 +38,7 @@ def materialise(x: Any) -> Any:
 
 def time_call(fn: Callable[[], Any], number: int = 1) -> float:
     """Seconds per call of ``fn()``, over ``number`` back-to-back calls, results materialised."""
-    if not callable(fn):
-        raise TypeError(f"fn: expected a zero-argument callable, got {type(fn).__name__}")
+    check_callable("fn", fn, "a zero-argument callable")
     check_int("number", number, minimum=1)
     start = perf_counter()
     for _ in range(number):
@@ -54,7 +54,6 @@ def fmt(x: float) -> str:
         return "0"
     decimals = 2 - math.floor(math.log10(abs(x)))
     return f"{round(x, decimals):,.{max(0, decimals)}f}"
-
 
 
 class Progress:

@@ -9,13 +9,14 @@ not make a 2-core laptop faster. The same training code scales to several machin
 
 from __future__ import annotations
 
+from course_lib.checks import check_int
+
 
 def split_cpu(devices: int = 2) -> list[str]:
     """Split the CPU into ``devices`` logical devices; call before TensorFlow runs anything."""
     import tensorflow as tf
 
-    if not isinstance(devices, int) or devices < 1:
-        raise ValueError(f"devices: expected an integer >= 1, got {devices!r}")
+    check_int("devices", devices, minimum=1)
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
@@ -34,6 +35,7 @@ def data_parallel_strategy(replicas: int = 2):
     """A ``MirroredStrategy`` over ``replicas`` GPUs if there are that many, else logical CPUs."""
     import tensorflow as tf
 
+    check_int("replicas", replicas, minimum=1)
     gpus = tf.config.list_logical_devices("GPU")
     cpus = tf.config.list_logical_devices("CPU")
     pool = gpus if len(gpus) >= replicas else cpus

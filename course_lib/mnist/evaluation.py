@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.checks import check_array, check_int
 from course_lib.mnist.data import NUM_CLASSES
 from course_lib.mnist.splits import Split, to_float, validate
 
@@ -14,6 +15,7 @@ from course_lib.mnist.splits import Split, to_float, validate
 def predict_proba(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Class probabilities for every image, computed in large batches (one ``predict`` call)."""
     validate(images)
+    check_int("batch_size", batch_size, minimum=1)
     return np.asarray(model.predict(to_float(images), batch_size=batch_size, verbose=0))
 
 
@@ -50,6 +52,8 @@ class Mistake:
 def confident_mistakes(probabilities: np.ndarray, labels: np.ndarray, k: int = 16) -> list[Mistake]:
     """The ``k`` wrong predictions the model was most sure of: often label noise, or digits a
     person would also misread."""
+    check_array("probabilities", probabilities, ndim=2)
+    check_int("k", k, minimum=0)
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
     order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:k]
@@ -99,7 +103,8 @@ def plot_confusion(confusion: np.ndarray, ax=None):
         if count:
             ax.text(pred, true, str(count), ha="center", va="center", fontsize=7,
                     color="grey" if true == pred else "black")
-    ax.set(xlabel="predicted", ylabel="true digit", xticks=range(10), yticks=range(10),
+    ax.set(xlabel="predicted", ylabel="true digit", xticks=range(NUM_CLASSES),
+           yticks=range(NUM_CLASSES),
            title="Confusion matrix (diagonal greyed: correct)")
     return ax
 
@@ -108,7 +113,7 @@ def plot_mistakes(images: np.ndarray, mistakes: list[Mistake], columns: int = 8)
     """A grid of misclassified digits, each titled 'true → predicted (confidence)'."""
     import matplotlib.pyplot as plt
 
-    rows = max(1, -(-len(mistakes) // columns))
+    rows = max(1, -(-len(mistakes) // check_int("columns", columns, minimum=1)))
     fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.3, rows * 1.5))
     for ax in np.ravel(axes):
         ax.axis("off")

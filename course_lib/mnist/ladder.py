@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib import config, files
+from course_lib.checks import check_int, check_number
+from course_lib.measure import Comparison
 from course_lib.mnist.splits import Split
 from course_lib.mnist.models import Recipe
 from course_lib.mnist.training import TrainResult, train
@@ -86,12 +87,19 @@ class LadderResult:
                title=f"Time to {self.target:.2%} test accuracy")
         return ax
 
+    def comparison(self) -> Comparison:
+        """The ladder as a ``Comparison`` (one run per rung; ``inf`` where the target was never
+        reached): the one format the results store reads, with the full table in its settings."""
+        return Comparison.from_samples(
+            {name: [self.time_to_target(name)] for name in self.results},
+            title=f"Time to {self.target:.2%} test accuracy (one run per rung)", unit="runs",
+            warmups_s={name: result.epoch_s[0] for name, result in self.results.items()},
+            settings={"target": self.target,
+                      "rows": json.loads(self.frame().to_json(orient="records"))})
+
     def save(self, name: str) -> Path:
-        path = config.RESULTS_DIR / f"{name}.json"
-        record = {"kind": "training_ladder", "target": self.target, "machine": self.machine,
-                  "mode": config.mode_name(),
-                  "rows": json.loads(self.frame().to_json(orient="records"))}
-        return files.write_text_atomic(path, json.dumps(record, indent=2))
+        """Save as ``results/<name>.json`` (with a sha256 sidecar), readable by notebook 06."""
+        return self.comparison().save(name)
 
 
 def run_ladder(rungs: list[Rung], train_split: Split, test_split: Split, *, target: float,
@@ -101,8 +109,8 @@ def run_ladder(rungs: list[Rung], train_split: Split, test_split: Split, *, targ
 
     if not rungs:
         raise ValueError("rungs: expected at least one rung, got none")
-    if not 0 < target < 1:
-        raise ValueError(f"target: expected an accuracy between 0 and 1, got {target!r}")
+    check_number("target", target, positive=True, below=1.0)
+    check_int("max_epochs", max_epochs, minimum=1)
     names = [rung.name for rung in rungs]
     if len(set(names)) != len(names):
         raise ValueError(f"rungs: names must be unique, got {names}")

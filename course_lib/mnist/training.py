@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import keras
 
+from course_lib.checks import check_fits_in_memory, check_fraction, check_int
+from course_lib.mnist.models import Recipe, activation_bytes
 from course_lib.mnist.splits import Split, make_dataset, validate
-from course_lib.mnist.models import Recipe
 
 
 @dataclass
@@ -99,11 +100,11 @@ def train(recipe: Recipe, train_split: Split, test_split: Split | None = None, *
     validate(train_split.x, train_split.y, name="train_split.x")
     if test_split is not None:
         validate(test_split.x, test_split.y, name="test_split.x")
-    epochs = recipe.epochs if epochs is None else epochs
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs: expected an integer >= 1, got {epochs!r}")
-    if stop_at_accuracy is not None and test_split is None:
-        raise ValueError("stop_at_accuracy: needs a test_split to measure the accuracy on")
+    epochs = check_int("epochs", recipe.epochs if epochs is None else epochs, minimum=1)
+    if stop_at_accuracy is not None:
+        check_fraction("stop_at_accuracy", stop_at_accuracy, include_one=True)
+        if test_split is None:
+            raise ValueError("stop_at_accuracy: needs a test_split to measure the accuracy on")
     if pipeline and not use_tf_data:
         raise ValueError("pipeline: tf.data options need use_tf_data=True")
 
@@ -113,6 +114,9 @@ def train(recipe: Recipe, train_split: Split, test_split: Split | None = None, *
             model = recipe.build_and_compile(steps_per_epoch)
     else:
         model = recipe.build_and_compile(steps_per_epoch)
+    batch = min(recipe.batch_size, len(train_split))
+    check_fits_in_memory("batch_size", batch * activation_bytes(model),
+                         f"training {model.name} on batches of {batch:,} images")
     test_data = (None if test_split is None
                  else make_dataset(test_split, 1000, shuffle=False, augment=False))
     clock = _EpochClock(test_data, stop_at_accuracy)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib import config, files
+from course_lib.checks import check_bool, check_int
 
 
 class BookError(RuntimeError):
@@ -45,6 +46,7 @@ def notebook_title(notebook) -> str:
 
 def execute(path: Path, timeout: int = 1200):
     """Run a notebook top to bottom in its own folder; raise BookError naming the failing cell."""
+    check_int("timeout", timeout, minimum=1)
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -89,9 +91,14 @@ def build(out: Path, *, quick: bool = False, notebooks: list[Path] | None = None
     each and an index."""
     from nbconvert import HTMLExporter, SlidesExporter
 
-    notebooks = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")) if notebooks is None else notebooks
-    if not notebooks:
-        raise BookError("notebooks: none found to build")
+    check_bool("quick", quick)
+    check_bool("slides", slides)
+    if notebooks is None:
+        notebooks = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+        if not notebooks:
+            raise BookError(f"no notebooks found to build in {config.NOTEBOOKS_DIR}")
+    elif not notebooks:
+        raise ValueError("notebooks: expected at least one notebook path, got none")
     exporter = SlidesExporter(embed_images=True) if slides else HTMLExporter(embed_images=True)
     suffix = ".slides.html" if slides else ".html"
     pages = []

@@ -39,8 +39,11 @@ def check_environment() -> list[Check]:
     cores = os.cpu_count() or 1
     checks.append(Check("CPU cores", str(cores), cores >= 2,
                         "one core works, but parallel rungs cannot beat serial ones"))
-    checks.append(Check("device", _device(), True,
-                        "no GPU: fine, the course is built for a laptop CPU"))
+    gpus = _gpu_names()
+    checks.append(Check("device", f"GPU ({len(gpus)}): {', '.join(gpus)}" if gpus else "CPU only",
+                        True, "TensorFlow runs on the GPU; the timings in the notebooks are "
+                        "this GPU's" if gpus else "no GPU: fine, the course is built for a "
+                        "laptop CPU"))
     checks.append(Check("mode", config.mode_name(), True,
                         "quick mode shrinks data and epochs; unset COURSE_QUICK for full mode"
                         if config.quick_mode() else "full mode; set COURSE_QUICK=1 for a lecture"))
@@ -48,13 +51,13 @@ def check_environment() -> list[Check]:
     return checks
 
 
-def _device() -> str:
-    import tensorflow  # noqa: F401  (loaded, so that machine.gpu_names can ask it)
+def _gpu_names() -> list[str]:
+    """The GPUs TensorFlow sees (loaded here, so that the one GPU probe can ask it)."""
+    import tensorflow  # noqa: F401
 
     from course_lib.measure import machine
 
-    gpus = machine.gpu_names()
-    return f"GPU ({len(gpus)}): TensorFlow uses it" if gpus else "CPU only"
+    return machine.gpu_names()
 
 
 def _data_check() -> Check:

@@ -1,5 +1,5 @@
-"""Drawing shapes: the seed article's function (the course's buggy starting point), a corrected
-general drawer, and a seeded synthetic data set of labelled shapes.
+"""Drawing shapes: the seed article's function (the course's buggy starting point), and a
+corrected general drawer (``synthetic`` makes data sets with it).
 
 Coordinates are canvas pixels, x to the right and y down; pixel (x, y) covers the square from
 (x, y) to (x + 1, y + 1), so its centre is (x + 0.5, y + 0.5). Without anti-aliasing a pixel is
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Union
 
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw
+
+from course_lib.checks import (ALWAYS_FITS_BYTES, check_choice, check_fits_in_memory, check_int,
+                               check_number, check_real)
 
 KINDS = ("square", "rectangle", "circle", "ellipse", "triangle", "polygon")
 ROUND_KINDS = ("circle", "ellipse")
@@ -51,62 +53,52 @@ def seed_generate_image(shape, size):
     return image
 
 
-# --- Validation: every error names the argument ---------------------------------------------
+# --- Arguments: every error names the argument (course_lib.checks) -------------------------
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def positive_int(value: object, name: str, minimum: int = 1) -> int:
-    """``value`` as an int, or a ValueError naming ``name`` if it is not an integer >= minimum."""
-    if not _is_int(value):
-        raise ValueError(f"{name}: expected a whole number, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: must be at least {minimum}, got {value}")
-    return int(value)
+COLOUR_HINT = "a name like 'red', a hex string like '#ff0000' or an (r, g, b) tuple of 0-255"
+# What drawing costs in memory, measured with tracemalloc (tests/test_shapes.py checks it):
+# per sub-pixel sample, the shape-frame coordinates u and v, two float64 temporaries and the
+# inside mask; per pixel, the float32 coverage and the float32 RGB image.
+BYTES_PER_SAMPLE = 36
+BYTES_PER_PIXEL = 16
 
 
 def canvas_size(canvas: CanvasSize) -> tuple[int, int]:
-    """``(width, height)`` from ``64`` or ``(64, 48)``; a clear error for anything else."""
+    """``(width, height)`` from ``64`` or ``(64, 48)``: whole numbers of pixels, at least 1."""
     pair = canvas if isinstance(canvas, (tuple, list)) else (canvas, canvas)
-    if len(pair) != 2 or not all(_is_int(v) and v > 0 for v in pair):
-        raise ValueError(f"canvas: expected a positive whole number of pixels or a "
-                         f"(width, height) pair of them, got {canvas!r}")
-    return int(pair[0]), int(pair[1])
+    if len(pair) != 2:
+        raise ValueError(f"canvas: expected a number of pixels or a (width, height) pair of "
+                         f"them, got {canvas!r}")
+    return check_int("canvas", pair[0], minimum=1), check_int("canvas", pair[1], minimum=1)
 
 
-def _number_pair(value: object, name: str, positive: bool) -> tuple[float, float]:
+def _number_pair(name: str, value: object, positive: bool) -> tuple[float, float]:
+    """``(x, y)`` from one number or a pair: positive sizes, or coordinates of either sign."""
     pair = value if isinstance(value, (tuple, list)) else (value, value)
-    ok = len(pair) == 2 and all(_is_number(v) and (v > 0 or not positive) for v in pair)
-    if not ok:
-        kind = "positive number" if positive else "number"
-        raise ValueError(f"{name}: expected a {kind} or a pair of {kind}s, got {value!r}")
-    return float(pair[0]), float(pair[1])
+    if len(pair) != 2:
+        raise ValueError(f"{name}: expected a number or a pair of numbers, got {value!r}")
+    if positive:
+        return tuple(check_number(name, v, positive=True) for v in pair)
+    return check_real(name, pair[0]), check_real(name, pair[1])
 
 
-def colour_rgb(value: object, name: str) -> tuple[int, int, int]:
+def colour_rgb(name: str, value: object) -> tuple[int, int, int]:
     """An (r, g, b) tuple from a colour name, '#rrggbb' or a tuple of three 0-255 ints."""
-    hint = "use a name like 'red', a hex string like '#ff0000' or an (r, g, b) tuple of 0-255"
     if isinstance(value, str):
         try:
-            rgb = ImageColor.getrgb(value)
+            return tuple(ImageColor.getrgb(value)[:3])
         except ValueError:
-            raise ValueError(f"{name}: {value!r} is not a colour; {hint}") from None
-        return tuple(rgb[:3])
-    if (isinstance(value, (tuple, list)) and len(value) == 3
-            and all(_is_int(v) and 0 <= v <= 255 for v in value)):
-        return tuple(int(v) for v in value)
-    raise ValueError(f"{name}: {value!r} is not a colour; {hint}")
+            raise ValueError(f"{name}: {value!r} is not a colour; use {COLOUR_HINT}") from None
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name}: expected {COLOUR_HINT}, got {value!r} ({type(value).__name__})")
+    if len(value) != 3:
+        raise ValueError(f"{name}: expected {COLOUR_HINT}, got {value!r}")
+    return tuple(check_int(name, v, minimum=0, maximum=255) for v in value)
 
 
-def check_kind(kind: object) -> str:
-    if kind not in KINDS:
-        raise ValueError(f"kind: unknown shape kind {kind!r}; choose one of: {', '.join(KINDS)}")
-    return kind
+def drawing_bytes(width: int, height: int, supersample: int) -> int:
+    """Memory one drawing needs at its peak: checked before anything is allocated."""
+    return width * height * (BYTES_PER_SAMPLE * supersample ** 2 + BYTES_PER_PIXEL)
 
 
 # --- Geometry -------------------------------------------------------------------------------
@@ -128,17 +120,16 @@ class Shape:
     sides: int = 5
 
     def __post_init__(self) -> None:
-        check_kind(self.kind)
+        check_choice("kind", self.kind, KINDS)
         # Normalise in place (the dataclass is frozen): size 20 means (20.0, 20.0).
-        object.__setattr__(self, "center", _number_pair(self.center, "center", positive=False))
-        object.__setattr__(self, "size", _number_pair(self.size, "size", positive=True))
+        object.__setattr__(self, "center", _number_pair("center", self.center, positive=False))
+        object.__setattr__(self, "size", _number_pair("size", self.size, positive=True))
         if self.kind in EQUAL_SIDED and self.size[0] != self.size[1]:
             raise ValueError(f"size: a {self.kind} needs equal width and height, got "
                              f"{self.size!r}; use a single number, or kind='rectangle'/'ellipse'")
-        if not _is_number(self.rotation):
-            raise ValueError(f"rotation: expected a number of degrees, got {self.rotation!r}")
+        object.__setattr__(self, "rotation", check_real("rotation", self.rotation))
         if self.kind == "polygon":
-            positive_int(self.sides, "sides", minimum=3)
+            check_int("sides", self.sides, minimum=3)
 
     def local_vertices(self) -> np.ndarray:
         """Corners counter-clockwise in the unrotated frame (y up), for the straight-edged kinds."""
@@ -201,7 +192,10 @@ def coverage(shape: Shape, canvas: CanvasSize = 64, supersample: int = 1,
     rule, 4 gives 17 grey levels along the edges (anti-aliasing).
     """
     width, height = canvas_size(canvas)
-    s = positive_int(supersample, "supersample")
+    s = check_int("supersample", supersample, minimum=1)
+    check_fits_in_memory("canvas", drawing_bytes(width, height, s),
+                         f"drawing on {width}x{height} pixels at supersample={s}",
+                         skip_below=ALWAYS_FITS_BYTES)
     offsets = (np.arange(s) + 0.5) / s
     xs = (np.arange(width)[:, None] + offsets).ravel()
     ys = (np.arange(height)[:, None] + offsets).ravel()
@@ -220,8 +214,10 @@ def draw_shape(kind: str = "circle", *, canvas: CanvasSize = 64,
     """Draw one shape on a fresh RGB canvas; what the seed function should have been.
 
     Defaults: centred, 60% of the smaller canvas side, 4x4 supersampling. Every bad argument
-    raises a ValueError that names it, and a shape that does not fit the canvas is an error
-    rather than silently clipped. Returns a Pillow image, or an (H, W, 3) uint8 array.
+    raises an error that names it (TypeError for a wrong type, ValueError for a wrong value),
+    a shape that does not fit the canvas is an error rather than silently clipped, and a
+    canvas too big for memory says how much it would need. Returns a Pillow image, or an
+    (H, W, 3) uint8 array.
     """
     width, height = canvas_size(canvas)
     center = (width / 2, height / 2) if center is None else center
@@ -230,10 +226,8 @@ def draw_shape(kind: str = "circle", *, canvas: CanvasSize = 64,
     named = {"fill": fill, "background": background}
     if outline is not None:
         named["outline"] = outline
-        if not (_is_number(outline_width) and outline_width > 0):
-            raise ValueError(f"outline_width: expected a positive number of pixels, "
-                             f"got {outline_width!r}")
-    colours = {name: np.array(colour_rgb(value, name), dtype=np.float32)
+        check_number("outline_width", outline_width, positive=True)
+    colours = {name: np.array(colour_rgb(name, value), dtype=np.float32)
                for name, value in named.items()}
     shape.check_fits((width, height))
 
@@ -247,81 +241,6 @@ def draw_shape(kind: str = "circle", *, canvas: CanvasSize = 64,
     return pixels if as_array else Image.fromarray(pixels, mode="RGB")
 
 
-# --- A seeded synthetic data set ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ShapeBatch:
-    """N grey-scale images (white shape on black, uint8, (N, H, W)) and their labels.
-
-    ``labels`` holds one array per parameter: ``kind`` (index into ``kinds``), ``cx``, ``cy``,
-    ``width``, ``height``, ``rotation`` and ``sides`` (polygon only, else 0).
-    """
-
-    images: np.ndarray
-    labels: dict[str, np.ndarray]
-    kinds: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def shape_at(self, i: int) -> Shape:
-        """The :class:`Shape` drawn in image ``i``."""
-        lab = {k: v[i].item() for k, v in self.labels.items()}
-        return Shape(self.kinds[lab["kind"]], (lab["cx"], lab["cy"]), (lab["width"], lab["height"]),
-                     lab["rotation"], lab["sides"] or 5)
-
-    def frame(self):
-        """The labels as a pandas DataFrame, with kind names instead of indices."""
-        import pandas as pd
-        table = pd.DataFrame(self.labels)
-        table["kind"] = [self.kinds[k] for k in table["kind"]]
-        return table
-
-
-def _random_shape(rng: np.random.Generator, kind: str, canvas: tuple[int, int]) -> Shape:
-    """One shape of ``kind`` with random size, rotation and sides, placed so it fits."""
-    width, height = rng.uniform(0.25, 0.75, size=2) * min(canvas)
-    if kind in EQUAL_SIDED or kind == "polygon":
-        height = width
-    rotation = 0.0 if kind == "circle" else float(rng.uniform(0, 360))
-    sides = int(rng.integers(5, 9)) if kind == "polygon" else 5
-    ex, ey = Shape(kind, (0.0, 0.0), (width, height), rotation, sides).half_extent()
-    shrink = min(1.0, canvas[0] / (2 * ex), canvas[1] / (2 * ey))  # a rotated corner may stick out
-    width, height, ex, ey = width * shrink, height * shrink, ex * shrink, ey * shrink
-    center = (rng.uniform(ex, canvas[0] - ex), rng.uniform(ey, canvas[1] - ey))
-    return Shape(kind, center, (width, height), rotation, sides)
-
-
-def random_shapes(n: int, *, canvas: CanvasSize = 64, kinds: tuple[str, ...] = KINDS,
-                  seed: int = 0, supersample: int = 1) -> ShapeBatch:
-    """``n`` random shapes, each fully on its canvas, as one array plus their parameters.
-
-    The same ``seed`` gives the same data set on every machine: a cheap, exactly known
-    training set for later notebooks.
-    """
-    n = positive_int(n, "n")
-    size = canvas_size(canvas)
-    kinds = tuple(kinds)
-    if not kinds:
-        raise ValueError(f"kinds: need at least one of: {', '.join(KINDS)}")
-    for kind in kinds:
-        check_kind(kind)
-    rng = np.random.default_rng(seed)
-    images = np.empty((n, size[1], size[0]), dtype=np.uint8)
-    names = ("kind", "cx", "cy", "width", "height", "rotation", "sides")
-    labels = {name: np.zeros(n, dtype=np.int64 if name in ("kind", "sides") else np.float64)
-              for name in names}
-    for i in range(n):
-        k = int(rng.integers(len(kinds)))
-        shape = _random_shape(rng, kinds[k], size)
-        images[i] = np.rint(coverage(shape, size, supersample) * 255)
-        values = (k, *shape.center, *shape.size, shape.rotation,
-                  shape.sides if shape.kind == "polygon" else 0)
-        for name, value in zip(names, values):
-            labels[name][i] = value
-    return ShapeBatch(images, labels, kinds)
-
-
 # --- Showing them ---------------------------------------------------------------------------
 
 def image_grid(images: list, titles: list[str] | None = None, ncols: int = 6,
@@ -333,7 +252,7 @@ def image_grid(images: list, titles: list[str] | None = None, ncols: int = 6,
     """
     import matplotlib.pyplot as plt
 
-    ncols = min(positive_int(ncols, "ncols"), max(len(images), 1))
+    ncols = min(check_int("ncols", ncols, minimum=1), max(len(images), 1))
     nrows = max(1, -(-len(images) // ncols))
     figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),
                                 squeeze=False)

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-from course_lib.shapes.draw import CanvasSize, canvas_size, positive_int
+from course_lib.checks import (ALWAYS_FITS_BYTES, check_array, check_fits_in_memory, check_int,
+                               check_seed, describe_array)
+from course_lib.shapes.draw import CanvasSize, canvas_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,38 +45,51 @@ class Circles(NamedTuple):
 def random_circles(n: int, canvas: CanvasSize = 64, r_min: int = 4, r_max: int = 28,
                    seed: int = 0) -> Circles:
     """``n`` seeded circles with radii in [r_min, r_max], each wholly on the canvas."""
-    n = positive_int(n, "n")
+    n = check_int("n", n, minimum=1)
     width, height = canvas_size(canvas)
-    r_min = positive_int(r_min, "r_min")
-    r_max = positive_int(r_max, "r_max", minimum=r_min)
+    r_min = check_int("r_min", r_min, minimum=1)
+    r_max = check_int("r_max", r_max, minimum=r_min)
     if 2 * r_max > min(width, height):
         raise ValueError(f"r_max: a circle of radius {r_max} does not fit a "
                          f"{width}x{height} canvas")
-    rng = np.random.default_rng(seed)
+    # Centres and radii are int64, and drawing the centres needs two temporaries of n each.
+    check_fits_in_memory("n", n * 5 * 8, f"{n:,} random circles", skip_below=ALWAYS_FITS_BYTES)
+    rng = np.random.default_rng(check_seed(seed))
     radii = rng.integers(r_min, r_max + 1, size=n)
     centres = np.stack([rng.integers(radii, width - radii + 1),
                         rng.integers(radii, height - radii + 1)], axis=1)
     return Circles(centres, radii)
 
 
-def _checked(centres: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    centres, radii = np.asarray(centres), np.asarray(radii)
-    if centres.ndim != 2 or centres.shape[1] != 2 or not np.issubdtype(centres.dtype, np.integer):
-        raise ValueError(f"centres: expected an (N, 2) integer array, got {centres.dtype} "
-                         f"{centres.shape}")
-    if radii.shape != (len(centres),) or not np.issubdtype(radii.dtype, np.integer):
-        raise ValueError(f"radii: expected ({len(centres)},) integers to match centres, got "
-                         f"{radii.dtype} {radii.shape}")
-    if (radii < 0).any():
-        raise ValueError("radii: must not be negative")
-    return centres.astype(np.int64), radii.astype(np.int64)
+INTEGER_DTYPES = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64,
+                                              np.uint8, np.uint16, np.uint32))
+
+
+def _checked(centres: np.ndarray, radii: np.ndarray, canvas: CanvasSize,
+             bytes_per_pixel: int = 1) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The circles as int64 arrays and the canvas as ``(width, height)``; a batch whose images
+    (``bytes_per_pixel`` per pixel while a rung draws) cannot fit in memory is refused first."""
+    check_array("centres", centres, ndim=2, dtypes=INTEGER_DTYPES)
+    if centres.shape[1] != 2:
+        raise ValueError(f"centres: expected an (N, 2) array of (x, y) pairs, "
+                         f"got {describe_array(centres)}")
+    check_array("radii", radii, ndim=1, dtypes=INTEGER_DTYPES)
+    if len(radii) != len(centres):
+        raise ValueError(f"radii: expected {len(centres)} radii, one per row of centres, "
+                         f"got {describe_array(radii)}")
+    if len(radii) and radii.min() < 0:
+        raise ValueError(f"radii: expected radii >= 0, got {radii.min()}")
+    width, height = canvas_size(canvas)
+    check_fits_in_memory("centres", bytes_per_pixel * len(radii) * width * height,
+                         f"drawing {len(radii):,} circles of {width}x{height} pixels",
+                         skip_below=ALWAYS_FITS_BYTES)
+    return centres.astype(np.int64), radii.astype(np.int64), width, height
 
 
 def _blank_batch(centres: np.ndarray, radii: np.ndarray,
                  canvas: CanvasSize) -> tuple[list[tuple[int, int, int]], np.ndarray]:
     """The circles as plain ``(cx, cy, r)`` ints, and an all-black (N, H, W) output to fill."""
-    centres, radii = _checked(centres, radii)
-    width, height = canvas_size(canvas)
+    centres, radii, width, height = _checked(centres, radii, canvas)
     circles = [(cx, cy, r) for (cx, cy), r in zip(centres.tolist(), radii.tolist())]
     return circles, np.zeros((len(circles), height, width), dtype=np.uint8)
 
@@ -149,8 +164,7 @@ def draw_circles_batch(centres: np.ndarray, radii: np.ndarray, canvas: CanvasSiz
     straight into the uint8 output. Everything is in the smallest integer type that cannot
     overflow (int16 for 64 x 64): no float64 or int64 temporaries.
     """
-    centres, radii = _checked(centres, radii)
-    width, height = canvas_size(canvas)
+    centres, radii, width, height = _checked(centres, radii, canvas, int(out is None))
     reach = max(_reach(width, centres[:, 0]), _reach(height, centres[:, 1]))
     dtype = _int_type(reach ** 2, 4 * int(radii.max(initial=0)) ** 2)
     c2, r = 2 * centres.astype(dtype), radii.astype(dtype)[:, None]
@@ -159,6 +173,9 @@ def draw_circles_batch(centres: np.ndarray, radii: np.ndarray, canvas: CanvasSiz
     room, dy2 = 4 * r * r - dx * dx, dy * dy
     if out is None:
         out = np.empty((len(radii), height, width), dtype=np.uint8)
+    elif check_array("out", out, dtypes=(np.uint8,)).shape != (len(radii), height, width):
+        raise ValueError(f"out: expected shape {(len(radii), height, width)} to hold the "
+                         f"images, got {describe_array(out)}")
     np.less_equal(dy2[:, :, None], room[:, None, :], out=out.view(bool))
     out *= 255  # True/False are stored as 1/0: make them white/black in place
     return out
@@ -184,9 +201,8 @@ def draw_circles_threads(centres: np.ndarray, radii: np.ndarray, canvas: CanvasS
     Threads work here because NumPy releases Python's GIL inside its compiled loops, and they
     share memory, so nothing is copied between workers.
     """
-    centres, radii = _checked(centres, radii)
-    width, height = canvas_size(canvas)
-    workers = positive_int(workers or os.cpu_count() or 1, "workers")
+    centres, radii, width, height = _checked(centres, radii, canvas)
+    workers = check_int("workers", workers or os.cpu_count() or 1, minimum=1)
     out = np.empty((len(radii), height, width), dtype=np.uint8)
     jobs = [_thread_pool(workers).submit(draw_circles_batch, centres[s], radii[s],
                                          (width, height), out[s])
@@ -215,13 +231,13 @@ def draw_circles_processes(centres: np.ndarray, radii: np.ndarray, canvas: Canva
     Pass a running :func:`process_pool` as ``pool`` to leave out its start-up; without one, a
     pool is started (and its cost paid) on every call. The copying back is the lesson.
     """
-    centres, radii = _checked(centres, radii)
-    size = canvas_size(canvas)
-    workers = positive_int(workers or os.cpu_count() or 1, "workers")
+    # Each worker's slice is pickled back and joined: the batch is in memory about twice.
+    centres, radii, width, height = _checked(centres, radii, canvas, bytes_per_pixel=2)
+    workers = check_int("workers", workers or os.cpu_count() or 1, minimum=1)
     owned = pool is None
     pool = process_pool(workers) if owned else pool
     try:
-        jobs = [pool.submit(draw_circles_batch, centres[s], radii[s], size)
+        jobs = [pool.submit(draw_circles_batch, centres[s], radii[s], (width, height))
                 for s in _chunks(len(radii), workers)]
         return np.concatenate([job.result() for job in jobs])
     finally:
@@ -253,8 +269,8 @@ def draw_circles_tensorflow(centres: np.ndarray, radii: np.ndarray, canvas: Canv
     XLA fuses the ops into one compiled loop with no temporaries, which NumPy cannot do; the
     first call per canvas size compiles (the warm-up column shows it). On a GPU it would run there.
     """
-    centres, radii = _checked(centres, radii)
-    width, height = canvas_size(canvas)
+    # The kernel holds the booleans, their uint8 cast and the scaled result: 3 bytes a pixel.
+    centres, radii, width, height = _checked(centres, radii, canvas, bytes_per_pixel=3)
     kernel = _tensorflow_kernel(bool(xla))
     return kernel(centres.astype(np.int32), radii.astype(np.int32), width, height).numpy()
 
@@ -275,7 +291,7 @@ def ladder_candidates(circles: Circles, canvas: CanvasSize = 64, *, workers: int
     Threads always take part; processes only with a running ``pool`` (see :func:`process_pool`),
     TensorFlow (eager and XLA) only when asked: importing it takes seconds.
     """
-    workers = positive_int(workers or os.cpu_count() or 1, "workers")
+    workers = check_int("workers", workers or os.cpu_count() or 1, minimum=1)
     candidates = {name: functools.partial(rung, *circles, canvas)
                   for name, rung in SINGLE_CORE_RUNGS.items()}
     candidates[f"NumPy batch, {workers} threads"] = functools.partial(
@@ -289,24 +305,27 @@ def ladder_candidates(circles: Circles, canvas: CanvasSize = 64, *, workers: int
     return candidates
 
 
-def ladder_table(comparison: Comparison, batch: int, image_bytes: int,
+def ladder_table(comparison: Comparison, image_bytes: int,
                  limits: MachineLimits | None = None) -> pd.DataFrame:
     """Per-image view of a ladder comparison: ms/image, images/s, speedups, share of bandwidth.
 
-    ``image_bytes`` is what one image's output occupies (H x W for uint8): the least memory
-    traffic any rung can get away with. ``limits`` is ``machine.measure_limits()``.
+    The comparison's ``work`` is the images per call. ``image_bytes`` is what one image's output
+    occupies (H x W for uint8): the least memory traffic any rung can get away with.
+    ``limits`` is ``machine.measure_limits()``.
     """
     import pandas as pd
 
+    names = comparison.names()
+    per_image_s = [comparison.per_item_s(name) for name in names]
     table = pd.DataFrame({
-        "rung": comparison.names(),
-        "ms/image": [row.median_s / batch * 1e3 for row in comparison.rows],
-        "images/s": [batch / row.median_s for row in comparison.rows],
-        f"speedup vs {comparison.baseline}": [row.speedup for row in comparison.rows],
+        "rung": names,
+        "ms/image": [seconds * 1e3 for seconds in per_image_s],
+        "images/s": [1 / seconds for seconds in per_image_s],
+        f"speedup vs {comparison.baseline}": [comparison.speedup(name) for name in names],
     })
     if limits is not None:
-        table["share of memory bandwidth"] = [limits.share_of_bandwidth(
-            batch * image_bytes / row.median_s) for row in comparison.rows]
+        table["share of memory bandwidth"] = [limits.share_of_bandwidth(image_bytes / seconds)
+                                              for seconds in per_image_s]
     return table
 
 

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check_images(images: np.ndarray) -> None:
-    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim < 1:
-        got = (f"{images.dtype} array of shape {images.shape}" if isinstance(images, np.ndarray)
-               else type(images).__name__)
-        raise ValueError(f"images: expected a uint8 array of pixels, got {got}")
+from course_lib.checks import check_array
 
 
 def _stretch_pixel(value: int, gain: float, bias: float) -> int:
@@ -24,7 +19,7 @@ def _stretch_pixel(value: int, gain: float, bias: float) -> int:
 
 def stretch_python(images: np.ndarray, gain: float = 1.5, bias: float = 0.0) -> np.ndarray:
     """Pixel by pixel in Python: every pixel pays for several interpreted operations."""
-    _check_images(images)
+    check_array("images", images, dtypes=(np.uint8,))
     flat = images.reshape(-1).tolist()
     result = [_stretch_pixel(v, gain, bias) for v in flat]
     return np.array(result, dtype=np.uint8).reshape(images.shape)
@@ -32,7 +27,7 @@ def stretch_python(images: np.ndarray, gain: float = 1.5, bias: float = 0.0) -> 
 
 def stretch_numpy(images: np.ndarray, gain: float = 1.5, bias: float = 0.0) -> np.ndarray:
     """Whole array at once: the loop runs in C over contiguous memory."""
-    _check_images(images)
+    check_array("images", images, dtypes=(np.uint8,))
     out = np.rint(gain * (images.astype(np.float32) - 128) + (128 + bias))
     return np.clip(out, 0, 255).astype(np.uint8)
 
@@ -42,6 +37,6 @@ def stretch_tensorflow(images, gain: float = 1.5, bias: float = 0.0):
     import tensorflow as tf
 
     if isinstance(images, np.ndarray):
-        _check_images(images)
+        check_array("images", images, dtypes=(np.uint8,))
     out = tf.round(gain * (tf.cast(images, tf.float32) - 128.0) + (128.0 + bias))
     return tf.cast(tf.clip_by_value(out, 0.0, 255.0), tf.uint8)

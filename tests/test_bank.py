@@ -1,5 +1,5 @@
-"""The question bank: it validates, it is bilingual, its evidence links resolve, and a malformed
-entry is reported with its id and field. Rendering, selection and the flash cards too."""
+"""The question bank: it validates, it is bilingual, its evidence links resolve, a malformed
+entry is reported with its id and field, and selection follows its options and seed."""
 
 import copy
 import json
@@ -9,10 +9,12 @@ import pytest
 import yaml
 
 from course_lib import config
-from course_lib.interview import qa
+from course_lib.interview import bank
+from course_lib.interview.bank_file import BANK_PATH, BankError, load_bank, parse_bank
+from course_lib.interview.languages import CHINESE
 
-BANK = qa.load_bank()
-RAW = yaml.safe_load(qa.BANK_PATH.read_text(encoding="utf-8"))
+BANK = load_bank()
+RAW = yaml.safe_load(BANK_PATH.read_text(encoding="utf-8"))
 SEED_IDS = {"seed-what-is-llm", "seed-why-slow", "seed-how-to-speed-up", "seed-where-it-matters"}
 EVIDENCE_NOTEBOOKS = {"00_start_here.ipynb", "01_interview_qa.ipynb", "02_drawing_shapes.ipynb",
                       "03_mnist_keras.ipynb", "04_model_compression.ipynb",
@@ -42,8 +44,8 @@ def test_the_bank_has_at_least_30_questions_with_unique_ids():
 @pytest.mark.parametrize("question", BANK.questions, ids=lambda q: q.id)
 def test_every_text_is_in_english_and_chinese(question):
     for name, text in _texts(question):
-        assert text.en.strip() and not re.search(r"[\u4e00-\u9fff]", text.en), name
-        assert re.search(r"[\u4e00-\u9fff]", text.zh), f"{name}: no Chinese in {text.zh!r}"
+        assert text.en.strip() and not CHINESE.search(text.en), name
+        assert CHINESE.search(text.zh), f"{name}: no Chinese in {text.zh!r}"
     assert question.weak_answers and question.evidence
 
 
@@ -51,7 +53,7 @@ def test_the_four_seed_questions_carry_the_article_and_a_critique():
     seeds = {q.id: q for q in BANK if q.is_seed}
     assert set(seeds) == SEED_IDS
     for question in seeds.values():
-        assert qa.SEED_TOPIC in question.topics
+        assert bank.SEED_TOPIC in question.topics
         assert len(question.critique) >= 3, question.id
         assert question.article_says.en and question.article_says.zh
 
@@ -95,11 +97,11 @@ def test_a_broken_evidence_link_is_named(tmp_path):
         {"cell_type": "markdown", "source": ["```python\n", "# not a heading\n", "```\n"]},
         {"cell_type": "code", "source": ["## nor this\n"]},
     ]}), encoding="utf-8")
-    assert qa.notebook_headings(notebook) == {"01 — Demo", "Real heading"}
-    assert qa.Evidence("01_demo.ipynb", "Real heading").problem(tmp_path) is None
-    assert "no heading 'Gone'" in qa.Evidence("01_demo.ipynb", "Gone").problem(tmp_path)
-    assert "does not exist" in qa.Evidence("09_none.ipynb", "Real heading").problem(tmp_path)
-    assert "not a heading" in qa.Evidence("01_demo.ipynb", "not a heading").problem(tmp_path)
+    assert bank.notebook_headings(notebook) == {"01 — Demo", "Real heading"}
+    assert bank.Evidence("01_demo.ipynb", "Real heading").problem(tmp_path) is None
+    assert "no heading 'Gone'" in bank.Evidence("01_demo.ipynb", "Gone").problem(tmp_path)
+    assert "does not exist" in bank.Evidence("09_none.ipynb", "Real heading").problem(tmp_path)
+    assert "not a heading" in bank.Evidence("01_demo.ipynb", "not a heading").problem(tmp_path)
 
 
 def _entry(raw, question_id):
@@ -157,8 +159,8 @@ def test_a_malformed_entry_is_reported_with_its_id_and_field(tmp_path, what, cha
     change(raw)
     path = tmp_path / "questions.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(qa.BankError) as caught:
-        qa.load_bank(path)
+    with pytest.raises(BankError) as caught:
+        load_bank(path)
     message = str(caught.value)
     for word in words:
         assert word in message, f"{what}: {word!r} not in\n{message}"
@@ -168,16 +170,16 @@ def test_an_entry_without_an_id_is_named_by_its_position(tmp_path):
     raw = copy.deepcopy(RAW)
     position = next(i for i, e in enumerate(raw["questions"], 1) if e["id"] == "roofline")
     _drop(raw, "roofline", "id")
-    with pytest.raises(qa.BankError, match=rf"question #{position}: field 'id'"):
-        qa.parse_bank(raw)
+    with pytest.raises(BankError, match=rf"question #{position}: field 'id'"):
+        parse_bank(raw)
 
 
 def test_every_problem_is_reported_at_once():
     raw = copy.deepcopy(RAW)
     _set(raw, "roofline", "difficulty", "expert")
     _entry(raw, "maskgit")["answer"].pop("en")
-    with pytest.raises(qa.BankError) as caught:
-        qa.parse_bank(raw)
+    with pytest.raises(BankError) as caught:
+        parse_bank(raw)
     assert len(caught.value.problems) == 2
     assert "'roofline'" in caught.value.problems[0] and "'maskgit'" in caught.value.problems[1]
 
@@ -185,10 +187,10 @@ def test_every_problem_is_reported_at_once():
 def test_a_file_that_is_not_yaml_or_not_a_bank_is_refused(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("questions: [\n  - id: x\n", encoding="utf-8")
-    with pytest.raises(qa.BankError, match="not valid YAML"):
-        qa.load_bank(broken)
-    with pytest.raises(qa.BankError, match="expected the keys 'topics' and 'questions'"):
-        qa.parse_bank({"questions": []})
+    with pytest.raises(BankError, match="not valid YAML"):
+        load_bank(broken)
+    with pytest.raises(BankError, match="expected the keys 'topics' and 'questions'"):
+        parse_bank({"questions": []})
 
 
 def test_select_filters_and_orders_by_seed():
@@ -201,87 +203,30 @@ def test_select_filters_and_orders_by_seed():
     assert sorted(q.id for q in BANK.select(seed=3)) == sorted(q.id for q in BANK)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"topic": "nope"}, "unknown topic 'nope'; known topics: article"),
-    ({"difficulty": "expert"}, "difficulty: expected one of easy, medium, hard"),
-    ({"count": 0}, "count: expected a whole number of 1 or more, got 0"),
-    ({"count": -2}, "got -2"),
-    ({"count": "3"}, "got '3'"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"topic": "nope"}, ValueError, "topic: expected one of 'article', 'llm-basics'"),
+    ({"difficulty": "expert"}, ValueError,
+     "difficulty: expected one of 'easy', 'medium', 'hard', got 'expert'"),
+    ({"count": 0}, ValueError, "count: expected an integer >= 1, got 0"),
+    ({"count": -2}, ValueError, "got -2"),
+    ({"count": "3"}, TypeError, "count: expected an integer >= 1, got '3' (str)"),
+    ({"count": 2.0}, TypeError, "count: expected an integer"),
+    ({"seed": "1"}, TypeError, "seed: expected an integer, got '1' (str)"),
 ])
-def test_select_refuses_bad_options(kwargs, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+def test_select_refuses_bad_options(kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         BANK.select(**kwargs)
 
 
-@pytest.mark.parametrize("lang", qa.LANGS)
-def test_render_shows_one_language_as_text_and_html(lang):
-    question = BANK.get("seed-why-slow")
-    card = qa.render(question, lang)
-    text, page = " ".join(str(card).split()), card._repr_html_()  # undo the wrapping
-    for part in (question.question, question.answer, question.article_says,
-                 question.critique[0], question.weak_answers[0].why):
-        assert part.get(lang)[:40] in text
-    other = "en" if lang == "zh" else "zh"
-    assert question.answer.get(other)[:40] not in text
-    assert qa.UI[lang]["article"] in text and qa.UI[lang]["critique"] in text
-    assert 'href="01_interview_qa.ipynb#Tokens-per-image"' in page
-    assert "<script" not in page
-
-
-def test_render_hides_the_answer_until_revealed():
-    question = BANK.get("kv-cache")
-    hidden = qa.render(question, "en", reveal=False)
-    assert question.question.en[:30] in str(hidden)
-    assert question.answer.en[:30] not in str(hidden) + hidden._repr_html_()
-    assert qa.UI["en"]["hidden"] in str(hidden)
-    assert repr(hidden) == "Card('kv-cache', lang='en', reveal=False)"
-    with pytest.raises(ValueError, match="lang: expected one of en, zh"):
-        qa.render(question, "fr")
-
-
-def test_html_is_escaped():
-    question = BANK.get("kv-cache")
-    tricky = qa.Question(**{**question.__dict__,
-                            "question": qa.Text("Is <b> & <script> safe?", "安全吗 <b>？")})
-    page = qa.render(tricky)._repr_html_()
-    assert "&lt;script&gt;" in page and "<script>" not in page
-
-
-def test_flash_cards_reveal_mark_and_score():
-    questions = BANK.select(topic="article", count=3, seed=0)
-    cards = qa.flash_cards(questions, lang="zh")
-    assert cards.right_button.disabled and not cards.reveal_button.disabled
-    assert questions[0].answer.zh[:20] not in cards.card.value
-    cards.right_button.click()  # marking before revealing does nothing
-    assert cards.score.asked == 0
-    cards.reveal_button.click()
-    assert questions[0].answer.zh[:20] in cards.card.value
-    cards.right_button.click()
-    cards.reveal_button.click()
-    cards.wrong_button.click()
-    assert (cards.score.asked, cards.score.right, cards.index) == (2, 1, 2)
-    assert "3/3" in cards.status.value and "得分：1/2（50%）" in cards.status.value
-    cards.reveal()
-    cards.mark(True)
-    assert cards.done and cards.reveal_button.disabled and cards.right_button.disabled
-    assert qa.UI["zh"]["done"] in cards.card.value and questions[1].id in cards.card.value
-    cards.mark(False)  # after the last card: nothing changes
-    assert cards.score.summary("en") == "Score: 2/3 (67%)"
-    with pytest.raises(ValueError, match="at least one question"):
-        qa.flash_cards([])
-
-
-def test_score_lists_what_to_review():
-    score = qa.Score()
-    assert score.summary() == "Score: 0/0"
-    score.mark(BANK.get("kv-cache"), False)
-    score.mark(BANK.get("batching"), True)
-    assert score.summary("zh") == "得分：1/2（50%）"
-    (line,) = score.review("en")
-    assert line.startswith("kv-cache: ") and "01_interview_qa.ipynb § KV cache" in line
+def test_a_text_in_an_unknown_language_is_refused():
+    assert BANK.get("kv-cache").answer.get("zh") != BANK.get("kv-cache").answer.get("en")
+    with pytest.raises(ValueError, match=re.escape("lang: expected one of 'en', 'zh', got 'fr'")):
+        BANK.get("kv-cache").answer.get("fr")
+    with pytest.raises(KeyError, match="question_id: no question 'nope'"):
+        BANK.get("nope")
 
 
 def test_the_notebook_folder_is_where_evidence_is_looked_up():
     assert (config.NOTEBOOKS_DIR / "03_mnist_keras.ipynb").is_file()
-    assert "The input pipeline on its own" in qa.notebook_headings(
+    assert "The input pipeline on its own" in bank.notebook_headings(
         config.NOTEBOOKS_DIR / "03_mnist_keras.ipynb")
