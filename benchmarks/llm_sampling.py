@@ -50,6 +50,7 @@ def measure(model, batch: int, repeats: int, slow_repeats: int):
     for row in fast.rows:
         row.speedup = base_s / row.median_s
     slow.rows += fast.rows
+    slow.labels.update(fast.labels)
     slow.title = f"Digit GPT sampler ladder, batch {batch} (49 tokens per image)"
     slow.settings["fast_repeats"] = repeats
     return slow
