@@ -8,8 +8,9 @@ Subpackages read like the syllabus; imports point down only (the import-linter c
     generate, compress     notebooks 05 and 04: digit generators; smaller, faster classifiers
     mnist, shapes          notebooks 03 and 00/02: MNIST and Keras training; images in NumPy
     measure                timing, side-by-side comparisons, machine limits, budgets, results
-    checks, config, files, source   the ground floor: argument checks, quick mode and paths,
-                           atomic verified files, showing lesson code in a notebook
+    config, files, source  the ground floor: quick mode and paths, atomic verified files,
+                           showing lesson code in a notebook
+    checks                 below them all: every argument check, one convention
 """
 
 __version__ = "0.1.0"

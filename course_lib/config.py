@@ -6,7 +6,6 @@ lecture finish in minutes; it still computes real results that the notebooks che
 
 from __future__ import annotations
 
-import numbers
 import os
 import random
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+
+from course_lib.checks import check_int
 
 T = TypeVar("T")
 
@@ -45,13 +46,8 @@ def pick(quick: T, full: T) -> T:
 def set_seed(seed: int = 42) -> int:
     """Seed Python, NumPy and (if imported) TensorFlow/Keras, so a rerun tells the same story.
 
-    ``seed`` is an integer in 0..2**32-1, what NumPy accepts. (The argument check is written out
-    here: the ground floor's modules do not import each other, ``checks`` included.)"""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed: expected an integer in 0..{2**32 - 1}, got {seed!r} "
-                        f"({type(seed).__name__})")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed: expected an integer in 0..{2**32 - 1}, got {seed!r}")
+    ``seed`` is an integer in 0..2**32-1, what NumPy accepts."""
+    check_int("seed", seed, minimum=0, maximum=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     if "keras" in sys.modules or "tensorflow" in sys.modules:

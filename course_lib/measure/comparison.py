@@ -178,7 +178,8 @@ class Comparison:
         log = max(shown) / min(shown) > 20
         left = min(shown + [1.0]) / 2 if log else 0.0  # a log axis has no zero to start from
         colours = ["0.6" if row.name == self.baseline else "C0" for row in self.rows]
-        bars = ax.barh([self.label(name) for name in self.names()], [s - left for s in speedups], left=left, color=colours)
+        bars = ax.barh([self.label(name) for name in self.names()], [s - left for s in speedups],
+                       left=left, color=colours)
         ax.bar_label(bars, labels=[f"{fmt(s)}x" for s in speedups], padding=3)
         ax.axvline(1, color="0.3", linestyle="--", linewidth=1)
         if log:
