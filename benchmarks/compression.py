@@ -7,7 +7,8 @@
 Builds the variants of notebook 04 from the pretrained classifier (LiteRT float32, dynamic-range
 int8, float16 and full int8, Keras int8, pruned to 80%, a distilled student), judges each with
 ``evaluate.evaluate_variant`` on the same test images, prints the table, the issue's targets
-as PASS/FAIL lines (the issue's limits, whatever the mode), and what the timings say.
+as PASS/FAIL lines (the issue's limits, whatever the mode), and each timing beside the
+counted multiply-adds and weight bytes that bear on it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course_lib import config, files  # noqa: E402
-from course_lib.compress import evaluate, keras_models  # noqa: E402
+from course_lib.compress import claims, costs, evaluate, keras_models  # noqa: E402
 from course_lib.compress import report as study  # noqa: E402
 from course_lib.measure.machine import describe  # noqa: E402
 from course_lib.mnist import model_store  # noqa: E402
@@ -56,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'PASS' if bar.met else 'FAIL'}  {bar.what}: {bar.measured:.3f} {bar.unit} "
               f"(limit {bar.limit:.3f})")
     print()
-    for line in study.speed_verdicts(table):
+    print(claims.int8_line())
+    for line in claims.evidence_lines(claims.speed_evidence(table, costs.costs_frame(variants))):
         print(f"- {line}")
     if args.save:
         path = config.RESULTS_DIR / "04_compression.csv"

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from course_lib import config
-from course_lib.generate import samplers, tiny_gpt  # noqa: E402
+from course_lib.generate import diagrams, samplers, tiny_gpt  # noqa: E402
 from course_lib.measure.machine import describe, measure_limits  # noqa: E402
 from course_lib.measure import compare, fmt  # noqa: E402
 
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         "ms/image": fmt, "images/s": fmt, "speedup": lambda x: f"{fmt(x)}x",
         "share of peak compute": lambda x: f"{x:.2%}"}))
     print(f"\n{wide.to_string(float_format=fmt)}")
+    print(f"\nOn the roofline (weights read per step + KV cache; {limits}):")
+    for point in diagrams.ladder_points(results, model):
+        print(" ", diagrams.roofline_reading(limits, point))
     return report_targets(results)
 
 

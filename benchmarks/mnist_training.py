@@ -3,11 +3,14 @@
     .venv/bin/python benchmarks/mnist_training.py               # one pair, about 20 s
     .venv/bin/python benchmarks/mnist_training.py --repeats 3   # median of three pairs
 
-The seed recipe trains as the article does (NumPy arrays, batch 32, 5 epochs); its final test
-accuracy is the target. The fast recipe trains with tf.data until it reaches that target (at
-most ``--max-epochs``). Both clocks count training only, first-epoch tracing included,
-evaluation excluded; an untimed warm-up first keeps TensorFlow's start-up off both. Prints PASS/FAIL for the issue's bar: fast time-to-target <= 30% of the
-seed's training time (median over the repeats).
+Both train on the same 90% of the training images; the other 10% (``hold_out``, seeded,
+stratified) is the validation split that every decision uses. The seed recipe trains as the
+article does (NumPy arrays, batch 32, 5 epochs); its final *validation* accuracy is the target.
+The fast recipe trains with tf.data until its validation accuracy reaches that target (at most
+``--max-epochs``). The test split is read once per model, after training, and only reported.
+Both clocks count training only, first-epoch tracing included, evaluation excluded; an untimed
+warm-up first keeps TensorFlow's start-up off both. Prints PASS/FAIL for the issue's bar: fast
+time-to-target <= 30% of the seed's training time (median over the repeats).
 """
 
 from __future__ import annotations
@@ -24,23 +27,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd  # noqa: E402
 
 from course_lib.measure.machine import describe  # noqa: E402
-from course_lib.mnist.splits import load_splits  # noqa: E402
+from course_lib.mnist.evaluation import evaluate  # noqa: E402
+from course_lib.mnist.splits import hold_out, load_splits  # noqa: E402
 from course_lib.mnist.models import FAST_MLP_RECIPE, SEED_RECIPE  # noqa: E402
 from course_lib.mnist.training import train  # noqa: E402
 
 MAX_RATIO = 0.30  # the issue's bar: fast time-to-target / seed training time
 
 
-def run_pair(train_split, test_split, max_epochs: int) -> dict:
-    """Train the seed, then the fast recipe up to the seed's own accuracy."""
-    seed = train(SEED_RECIPE, train_split, test_split, use_tf_data=False, verbose=0)
-    target = seed.final_accuracy
-    fast = train(FAST_MLP_RECIPE, train_split, test_split, epochs=max_epochs,
+def run_pair(train_split, validation_split, test_split, max_epochs: int) -> dict:
+    """Train the seed, then the fast recipe up to the seed's own validation accuracy; then
+    read both models' test accuracy, once."""
+    seed = train(SEED_RECIPE, train_split, validation_split, use_tf_data=False, verbose=0)
+    target = seed.final_val_accuracy
+    fast = train(FAST_MLP_RECIPE, train_split, validation_split, epochs=max_epochs,
                  stop_at_accuracy=target, verbose=0)
     reached = fast.time_to_accuracy(target)
-    return {"seed train (s)": seed.train_s, "seed accuracy": target,
+    return {"seed train (s)": seed.train_s, "seed val accuracy": target,
             "fast to target (s)": math.inf if reached is None else reached,
-            "fast epochs": len(fast.epoch_s), "fast accuracy": fast.final_accuracy,
+            "fast epochs": len(fast.epoch_s),
+            "seed test accuracy": evaluate(seed.model, test_split).accuracy,
+            "fast test accuracy": evaluate(fast.model, test_split).accuracy,
             "fast/seed": (math.inf if reached is None else reached) / seed.train_s}
 
 
@@ -53,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 1:
         parser.error(f"--repeats: expected an integer >= 1, got {args.repeats}")
 
-    train_split, test_split = load_splits()
+    all_train, test_split = load_splits()
+    train_split, validation_split = hold_out(all_train, 0.1, seed=0)
     load = os.getloadavg()[0]
     print(f"Machine: {describe()}")
     print(f"Load average at start: {load:.1f} on {os.cpu_count()} cores"
@@ -66,16 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for repeat in range(1, args.repeats + 1):
         print(f"pair {repeat}/{args.repeats} ...", flush=True)
-        rows.append(run_pair(train_split, test_split, args.max_epochs))
+        rows.append(run_pair(train_split, validation_split, test_split, args.max_epochs))
     table = pd.DataFrame(rows, index=pd.RangeIndex(1, len(rows) + 1, name="pair"))
     print()
     print(table.to_string(formatters={
         "seed train (s)": "{:.1f}".format, "fast to target (s)": "{:.1f}".format,
-        "seed accuracy": "{:.2%}".format, "fast accuracy": "{:.2%}".format,
+        "seed val accuracy": "{:.2%}".format, "seed test accuracy": "{:.2%}".format,
+        "fast test accuracy": "{:.2%}".format,
         "fast/seed": "{:.0%}".format}))
     ratio = statistics.median(table["fast/seed"])
     ok = ratio <= MAX_RATIO
-    print(f"\n{'PASS' if ok else 'FAIL'}  the fast recipe reaches the seed's own test accuracy in "
+    print(f"\n{'PASS' if ok else 'FAIL'}  the fast recipe reaches the seed's own validation "
+          f"accuracy in "
           f"{ratio:.0%} of the seed's training time (median of {len(rows)}; "
           f"target <= {MAX_RATIO:.0%})")
     return 0 if ok else 1

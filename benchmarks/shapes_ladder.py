@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table.to_string(index=False, formatters={
         "ms/image": fmt, "images/s": fmt,
         "speedup vs per-pixel Python": lambda x: f"{fmt(x)}x",
-        "share of memory bandwidth": lambda x: f"{x:.1%}"}))
+        "output GB/s": lambda x: f"{x:.3g}", "output / read bandwidth": lambda x: f"{x:.1%}"}))
 
     batch_s = result.row("NumPy batch").median_s
     failed = 0

@@ -1,10 +1,17 @@
 """Make the pretrained MNIST classifier shipped in data/ (the judge used by later notebooks).
 
-    python scripts/train_classifier.py            # about 5 minutes on a 2-core laptop CPU
+    python scripts/train_classifier.py            # ~5 minutes on 2 CPU cores (the card: 297 s)
 
-Trains ``models.CNN_RECIPE`` on the 60,000 training images with the course's own code, checks
-the test accuracy, and writes data/mnist_cnn.keras atomically with its sha256 and a card
-(data/mnist_cnn.json) recording the recipe, this command, the accuracy and the machine.
+Trains ``models.CNN_RECIPE`` (fixed in advance: a set number of epochs, no early stopping) on the
+60,000 training images with the course's own code, then reads the test accuracy once, and writes
+data/mnist_cnn.keras atomically with its sha256 and a card (data/mnist_cnn.json) recording the
+recipe, this command, the accuracy and the machine. Nothing during training sees the test set;
+the 99.3% bar only refuses to ship a broken run, it selects nothing.
+
+The shipped card (made by an earlier version of this script) also lists a per-epoch test
+accuracy: that version evaluated the test set after every epoch for display. It chose nothing
+with it (12 epochs were fixed), but watching the test set during training is a habit notebook 03
+teaches against, so this version does not.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config.set_seed(CNN_RECIPE.seed)
     train_split, test_split = load_splits()
-    result = train(CNN_RECIPE, train_split, test_split, verbose=2)
+    result = train(CNN_RECIPE, train_split, verbose=2)  # no evaluation set: see above
     evaluation = evaluate(result.model, test_split)
     print(f"test accuracy {evaluation.accuracy:.4f} after {result.train_s:.0f} s of training")
     if evaluation.accuracy < REQUIRED_ACCURACY:
@@ -43,7 +50,6 @@ def main(argv: list[str] | None = None) -> int:
         "test_accuracy": round(evaluation.accuracy, 4),
         "per_class_accuracy": [round(float(a), 4) for a in evaluation.per_class],
         "train_seconds": round(result.train_s, 1),
-        "epoch_test_accuracy": [round(a, 4) for a in result.test_accuracy],
         "parameters": int(result.model.count_params()),
     }
     save_model(result.model, args.output, stamp(card))

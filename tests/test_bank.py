@@ -10,6 +10,7 @@ import yaml
 
 from course_lib import config
 from course_lib.interview import bank
+from course_lib.interview import notebook_sections
 from course_lib.interview.bank_file import BANK_PATH, BankError, load_bank, parse_bank
 from course_lib.interview.languages import CHINESE
 
@@ -65,6 +66,11 @@ def test_the_four_seed_questions_carry_the_article_and_a_critique():
     ("hundreds to thousands of tokens", ("hundreds to thousands",)),
     ("decoding is bandwidth-bound", ("bandwidth",)),
     ("diffusion takes many steps", ("denoising steps",)),
+    ("the data transfer that matters is the weights'", ("data transfer", "weights moving from memory")),
+    ("training cost is not generation speed", ("cost of training", "inference alone")),
+    ("quantization keeps the operations", ("keeps every operation", "only structured pruning")),
+    ("an LLM is a DNN", ("category error",)),
+    ("diffusion dominates today", ("dominate image generation today",)),
 ])
 def test_the_seed_critiques_name_what_the_article_gets_wrong(claim, words):
     critiques = " ".join(point.en for q in BANK if q.is_seed for point in q.critique)
@@ -84,24 +90,69 @@ def test_every_topic_is_used():
     assert all(count > 0 for count in BANK.topic_counts().values()), BANK.topic_counts()
 
 
-def test_every_evidence_link_resolves_to_an_existing_heading():
+def _links():
+    return [(q.id, i, link) for q in BANK for i, link in enumerate(q.evidence)]
+
+
+@pytest.mark.parametrize("question_id, index, link", _links(),
+                         ids=[f"{qid}-{i}" for qid, i, _ in _links()])
+def test_every_evidence_link_lands_on_a_section_that_shows_its_evidence(question_id, index, link):
+    """The heading exists and a code cell of its section (to the next heading of the same or a
+    higher level) prints, displays, saves or plots what the link names."""
+    assert link.notebook in EVIDENCE_NOTEBOOKS
+    assert link.problem() is None, f"question {question_id!r}: evidence {index}: {link.problem()}"
+
+
+def test_the_bank_reports_no_broken_links_and_most_land_in_notebook_01():
     assert BANK.evidence_problems() == []
-    used = {link.notebook for q in BANK for link in q.evidence}
-    assert used <= EVIDENCE_NOTEBOOKS, used - EVIDENCE_NOTEBOOKS
+    links = [link for _, _, link in _links()]
+    assert sum(link.notebook == "01_interview_qa.ipynb" for link in links) > len(links) / 2
 
 
-def test_a_broken_evidence_link_is_named(tmp_path):
-    notebook = tmp_path / "01_demo.ipynb"
-    notebook.write_text(json.dumps({"cells": [
-        {"cell_type": "markdown", "source": ["# 01 — Demo\n", "## Real heading\n"]},
-        {"cell_type": "markdown", "source": ["```python\n", "# not a heading\n", "```\n"]},
-        {"cell_type": "code", "source": ["## nor this\n"]},
-    ]}), encoding="utf-8")
-    assert bank.notebook_headings(notebook) == {"01 — Demo", "Real heading"}
-    assert bank.Evidence("01_demo.ipynb", "Real heading").problem(tmp_path) is None
-    assert "no heading 'Gone'" in bank.Evidence("01_demo.ipynb", "Gone").problem(tmp_path)
-    assert "does not exist" in bank.Evidence("09_none.ipynb", "Real heading").problem(tmp_path)
-    assert "not a heading" in bank.Evidence("01_demo.ipynb", "not a heading").problem(tmp_path)
+def _write_notebook(path, cells):
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": kind, "source": text.splitlines(keepends=True)} for kind, text in cells]}),
+        encoding="utf-8")
+
+
+DEMO = [
+    ("markdown", "# 01 — Demo\n## Real heading\nSome text."),
+    ("markdown", "```python\n# not a heading\n```\n"),
+    ("code", "## nor this\nx = 1"),
+    ("code", "speed = 2 * x\nassert speed > 1  # checked, never shown\nprint(f'{x} done')"),
+    ("markdown", "### A subsection\n"),
+    ("code", "%time y = 3\ntable = {'speed': speed}\ntable.save('01_demo')"),
+    ("code", "ratio = 4\nratio"),
+    ("markdown", "## Next section\n"),
+    ("code", "later = 5\nprint(later)"),
+]
+
+
+def test_a_planted_bad_link_fails(tmp_path):
+    _write_notebook(tmp_path / "01_demo.ipynb", DEMO)
+    good = bank.Evidence("01_demo.ipynb", "Real heading", "01_demo")  # saved in a subsection
+    assert good.problem(tmp_path) is None
+    assert bank.Evidence("01_demo.ipynb", "Real heading", "ratio").problem(tmp_path) is None
+    assert bank.Evidence("01_demo.ipynb", "A subsection", "table").problem(tmp_path) is None
+    planted = {
+        "no heading 'Gone'": ("Gone", "x"),
+        "no heading 'not a heading'": ("not a heading", "x"),  # inside a code fence
+        "no code cell in the section prints": ("Real heading", "speed"),  # only asserted
+        "prints, displays, saves or plots 'later'": ("Real heading", "later"),  # next section
+        "or plots 'spee'": ("Real heading", "spee"),  # part of a word is not the word
+    }
+    for message, (heading, shows) in planted.items():
+        problem = bank.Evidence("01_demo.ipynb", heading, shows).problem(tmp_path)
+        assert problem is not None and message in problem, (heading, shows, problem)
+    assert "does not exist" in bank.Evidence("09_none.ipynb", "Real heading", "x").problem(tmp_path)
+    assert notebook_sections.notebook_headings(tmp_path / "01_demo.ipynb") == {
+        "01 — Demo", "Real heading", "A subsection", "Next section"}
+
+
+def test_a_planted_bad_link_in_the_real_bank_fails():
+    link = BANK.get("kv-cache-size").evidence[0]
+    moved = bank.Evidence(link.notebook, "Tokens per image", link.shows)
+    assert link.problem() is None and "kv_per_token" in moved.problem()
 
 
 def _entry(raw, question_id):
@@ -139,6 +190,10 @@ MALFORMED = [  # (what is wrong, change to the good bank, words the error must c
      ["question 'batching'", "'weak_answers[0]'"]),
     ("heading with #s", lambda r: _entry(r, "kv-cache")["evidence"][0].update(heading="### X"),
      ["question 'kv-cache'", "'evidence[0].heading'", "without the #s"]),
+    ("evidence without what it shows", lambda r: _entry(r, "kv-cache")["evidence"][0].pop("shows"),
+     ["question 'kv-cache'", "'evidence[0]'", "shows"]),
+    ("evidence that shows nothing", lambda r: _entry(r, "kv-cache")["evidence"][0].update(
+        shows=" "), ["question 'kv-cache'", "'evidence[0].shows'", "prints"]),
     ("notebook not a file name", lambda r: _entry(r, "kv-cache")["evidence"][0].update(
         notebook="notebooks/01.ipynb"), ["question 'kv-cache'", "'evidence[0].notebook'"]),
     ("seed question without critique", lambda r: _drop(r, "seed-why-slow", "critique"),
@@ -228,5 +283,17 @@ def test_a_text_in_an_unknown_language_is_refused():
 
 def test_the_notebook_folder_is_where_evidence_is_looked_up():
     assert (config.NOTEBOOKS_DIR / "03_mnist_keras.ipynb").is_file()
-    assert "The input pipeline on its own" in bank.notebook_headings(
+    assert "The input pipeline on its own" in notebook_sections.notebook_headings(
         config.NOTEBOOKS_DIR / "03_mnist_keras.ipynb")
+
+
+def test_what_a_cell_shows():
+    shows = notebook_sections.shows
+    assert shows("print(f'{ratio:.1f}x faster')", "ratio")
+    assert shows("table = make()\ntable", "table"), "a cell's last expression is displayed"
+    assert shows("%time x = 1\nresult.save('05_ladder')", "05_ladder"), "magics are skipped"
+    assert shows("display(kv.style)", "kv")
+    assert not shows("table = make()\nassert table", "table"), "an assert shows nothing"
+    assert not shows("table = make();", "table")
+    assert not shows("print(tables)", "table"), "a longer name is another name"
+    assert not shows("print(", "x"), "a cell that does not parse shows nothing"

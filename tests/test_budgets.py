@@ -15,7 +15,7 @@ def test_the_named_budgets_are_the_usual_frame_times():
 
 def test_the_budgets_page_table_is_made_from_the_one_table():
     lines = budgets.budgets_markdown().splitlines()
-    assert lines[:2] == ["| where | budget per image | why |", "|---|---|---|"]
+    assert lines[:2] == ["| where | latency budget | why |", "|---|---|---|"]
     assert len(lines) == 2 + len(budgets.BUDGETS)
     vr = budgets.BUDGETS_BY_KEY["vr_90hz"]
     assert f"| {vr.name} | 11.1 ms | {vr.why} |" in lines

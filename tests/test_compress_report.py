@@ -1,9 +1,9 @@
-"""Notebook 04's tables and verdicts, on made-up results: computed from the numbers, whatever
-they are (no model is trained or timed here)."""
+"""Notebook 04's tables and the evidence beside each claim, on made-up results: computed from
+the numbers, whatever they are (no model is trained or timed here)."""
 
 import pytest
 
-from course_lib.compress import evaluate
+from course_lib.compress import claims, evaluate
 from course_lib.compress import report as study
 
 
@@ -28,15 +28,62 @@ def synthetic_table(int8_speed: float, student_accuracy: float = 0.986):
         row(study.STUDENT, 470_000, 400_000, student_accuracy, 5.0, 12000)])
 
 
-@pytest.mark.parametrize("speed, words, reason", [(2.5, "2.5x faster", "four times"),
-                                                  (0.5, "2.0x slower", "eat the savings"),
-                                                  (1.05, "about as fast", "eat the savings")])
-def test_speed_verdicts_follow_the_measurements(speed, words, reason):
-    lines = study.speed_verdicts(synthetic_table(speed))
-    int8 = [line for line in lines if line.startswith(study.INT8)][0]
-    assert f"): {words}" in int8 and reason in int8  # the batch-1 figure follows the claim
+def synthetic_costs():
+    """Counted costs in the shape of the course CNN's: quantization keeps the multiply-adds,
+    pruning keeps them too (only its non-zero count falls), the student does fewer."""
+    import pandas as pd
+
+    def row(name, macs, nonzero, read):
+        return {"name": name, "macs": macs, "nonzero_macs": nonzero, "read_bytes": read}
+
+    full = 8_000_000
+    return pd.DataFrame([row(study.FLOAT, full, full, 3_600_000),
+                         row(study.LITERT, full, full, 3_600_000),
+                         row(study.DYNAMIC, full, full, 900_000),
+                         row(study.FLOAT16, full, full, 3_600_000),
+                         row(study.INT8, full, full, 900_000),
+                         row(study.KERAS_INT8, full, full, 1_200_000),
+                         row(study.PRUNED, full, 1_800_000, 3_600_000),
+                         row(study.STUDENT, 1_000_000, 1_000_000, 400_000)])
+
+
+@pytest.mark.parametrize("speed, words, batch1, batch256", [
+    (2.5, "2.5x faster", "within the counts", "faster than the counts allow"),
+    (0.5, "2.0x slower", "slower than the counts allow", "slower than the counts allow"),
+    (1.05, "about as fast", "within the counts", "within the counts")])
+def test_speed_evidence_puts_the_counts_beside_every_timing(speed, words, batch1, batch256):
+    evidence = claims.speed_evidence(synthetic_table(speed), synthetic_costs()).set_index("variant")
+    int8 = evidence.loc[study.INT8]
+    assert int8["speedup_batch1"] == pytest.approx(speed)
+    assert int8["macs_ratio"] == 1 and int8["read_bytes_ratio"] == pytest.approx(0.25)
+    assert (int8["batch1"], int8["batch256"]) == (batch1, batch256)
+    line = [line for line in claims.evidence_lines(evidence.reset_index())
+            if line.startswith(study.INT8)][0]
+    assert f"Measured: {words}" in line and "multiply-adds per image x1.00" in line
+    assert ("did not establish what does" in line) == (batch256 != "within the counts")
+
+
+def test_evidence_names_no_cause_and_shows_what_zeros_could_save():
+    lines = claims.evidence_lines(claims.speed_evidence(synthetic_table(1.0), synthetic_costs()))
     keras_int8 = [line for line in lines if line.startswith(study.KERAS_INT8)][0]
-    assert "1.3x slower at batch 1" in keras_int8 and "for storage, not speed" in keras_int8
+    assert "1.3x slower at batch 1" in keras_int8 and "slower than the counts allow" in keras_int8
+    pruned = [line for line in lines if line.startswith(study.PRUNED)][0]
+    assert "on non-zero weights only, x0.23" in pruned and "within what the counts allow" in pruned
+    student = [line for line in lines if line.startswith(study.STUDENT)][0]
+    assert "x0.12" in student and "slower than the counts allow" in student  # 1.2x, not 8x
+    assert not any("Why" in line or "because" in line for line in lines)
+
+
+def test_int8_line_reads_the_cpu_flags(monkeypatch):
+    from course_lib.measure import machine
+
+    for flags, expected in (({"avx2", "avx512_vnni"}, "reports avx512_vnni"),
+                            ({"asimd", "asimddp"}, "reports asimddp"),
+                            ({"avx2"}, "about 11 per instruction against 8"),
+                            ({"asimd"}, "reports none of the int8"), (set(), "unknown")):
+        monkeypatch.setattr(machine, "cpu_flags", lambda flags=flags: flags)
+        assert expected in claims.int8_line()
+    assert claims.int8_units() is None
 
 
 def test_bars_measure_sizes_and_drops_against_the_right_baseline():
@@ -63,9 +110,9 @@ def _comparison(medians_ms: dict):
 @pytest.mark.parametrize("keras_ms, graph_ms, lite_ms, expected", [
     (7.0, 1.0, 0.2, "closing 88% of the gap"),
     (7.0, 6.9, 0.2, "does not help here"),
-    (0.2, 0.2, 0.21, "buys nothing at batch 1")])
+    (0.2, 0.2, 0.21, "does not say what sets the time")])
 def test_latency_story_reports_the_ratio_whatever_it_is(keras_ms, graph_ms, lite_ms, expected):
-    story = study.latency_story(_comparison({"K": keras_ms, "G": graph_ms, "L": lite_ms}),
+    story = claims.latency_story(_comparison({"K": keras_ms, "G": graph_ms, "L": lite_ms}),
                                 "K", "G", "L")
     assert f"Keras time / LiteRT time = {keras_ms / lite_ms:.2f}" in story and expected in story
 

@@ -178,3 +178,35 @@ def test_traced_predictor_and_compare_latency_agree_with_keras(small_cnn, tflite
         {"keras": small_cnn, "traced": traced, "litert": tflite_models["float32"]}, images,
         repeats=1)
     assert result.names() == ["keras", "traced", "litert"] and result.work == 8
+
+
+# --- counted costs: multiply-adds and weight bytes -------------------------------------------
+
+def test_costs_count_the_same_multiply_adds_in_keras_and_in_every_flatbuffer(small_cnn,
+                                                                            tflite_models):
+    from course_lib.compress import costs
+
+    frame = costs.costs_frame({"keras": small_cnn, **tflite_models}).set_index("name")
+    # conv 28x28x8 filters of 3x3x1, conv 14x14x16 of 3x3x8, dense 784x32, dense 32x10
+    macs = 28 * 28 * 8 * 9 + 14 * 14 * 16 * 9 * 8 + 784 * 32 + 32 * 10
+    assert (frame["macs"] == macs).all()  # quantization keeps every multiply-add
+    assert frame.loc["float16", "weight_bytes"] < 0.51 * frame.loc["float32", "weight_bytes"]
+    assert frame.loc["float16", "read_bytes"] == frame.loc["float32", "read_bytes"]
+    assert frame.loc["float16", "weights_read_as"] == "float32"  # widened by DEQUANTIZE ops
+    assert frame.loc["int8", "input_read_as"] == "int8"
+    assert frame.loc["dynamic", "input_read_as"] == "float32"
+    assert 0.25 < frame.loc["int8", "weight_bytes"] / frame.loc["float32", "weight_bytes"] < 0.27
+
+
+def test_costs_of_a_pruned_model_keep_the_dense_count_and_show_the_non_zero_one(small_cnn):
+    from course_lib.compress import costs, pruning
+
+    pruned = costs.costs_frame({"pruned": pruning.prune_once(small_cnn, 0.8)}).iloc[0]
+    whole = costs.costs_frame({"float": small_cnn}).iloc[0]
+    assert pruned["macs"] == whole["macs"] and pruned["weight_bytes"] == whole["weight_bytes"]
+    # only the dense kernel has 2,048 weights or more: 80% of its 784 x 32 are no longer counted
+    assert whole["nonzero_macs"] - pruned["nonzero_macs"] == round(0.8 * 784 * 32)
+    layers = costs.layers_frame(costs.variant_costs(small_cnn))
+    assert layers["share_of_macs"].sum() == pytest.approx(1.0)
+    with pytest.raises(TypeError, match="model: expected a Keras model"):
+        costs.variant_costs("model.keras")

@@ -120,7 +120,19 @@ BAD_CALLS = [  # (call, exception, words of the message)
      "scenarios['a'] seconds: expected a positive"),
     (lambda: decode_demo.budget_table({"a": (4, 0.1)}, {"frame": 16.0}), TypeError,
      "budgets: expected measure.budgets.Budget items"),
+    (lambda: decode_demo.decoding_floor(7e9, 0, 50.0, 576), ValueError,
+     "bits_per_weight: expected a positive"),
+    (lambda: decode_demo.decoding_floor(7e9, 16, "50", 576), TypeError, "read_gbs: expected"),
+    (lambda: decode_demo.decoding_floor(7e9, 16, 50.0, 0), ValueError,
+     "tokens: expected an integer >= 1"),
 ]
+
+
+def test_the_decoding_floor_is_one_read_of_the_weights_per_token():
+    per_token, per_image = decode_demo.decoding_floor(1e9, 16, 2.0, 256)
+    assert per_token == pytest.approx(1.0)  # 2 GB at 2 GB/s
+    assert per_image == pytest.approx(256.0)
+    assert decode_demo.decoding_floor(1e9, 4, 2.0, 1)[0] == pytest.approx(0.25)  # 4-bit: 4x less
 
 
 @pytest.mark.parametrize("call, error, words", BAD_CALLS, ids=[c[2] for c in BAD_CALLS])

@@ -1,13 +1,14 @@
 """Notebook 04's checkers: they pass the reference solutions and fail typical wrong answers."""
 
 import numpy as np
+from compress_models import small_cnn, tflite_models  # noqa: F401 (fixtures)
 
 from course_lib.exercises import show_solution, solution, solution_names
 from course_lib.exercises import compression as ex
 
 
 def test_solutions_are_registered():
-    assert {"quantize_int8", "prune_channels", "smallest_variant"} <= set(solution_names())
+    assert {"quantize_int8", "prune_channels", "variant_cost"} <= set(solution_names())
     assert str(show_solution("quantize_int8")).startswith("def quantize_int8(")
 
 
@@ -104,36 +105,60 @@ def test_channel_checker_fails_single_weights_the_wrong_axis_and_in_place_change
     assert "changed the array it was given" in report.cases[0].message
 
 
-# --- Exercise 3: the smallest accurate variant -----------------------------------------------
+# --- Exercise 3: what a variant costs per image ------------------------------------------------
 
-def test_smallest_variant_checker_passes_the_reference():
-    report = ex.check_smallest_variant(solution("smallest_variant"))
+def test_variant_cost_checker_passes_the_reference():
+    report = ex.check_variant_cost(solution("variant_cost"))
     assert report.passed, str(report)
 
 
-def test_smallest_variant_checker_fails_common_slips():
-    def by_gzip(table, min_accuracy=0.99):
-        good = table[table["accuracy"] >= min_accuracy]
-        return None if good.empty else good.loc[good["gzip_bytes"].idxmin(), "name"]
+def _cost(*, zeros_skipped=False, positions=True, scales=True, bias32=True, next_shrinks=True):
+    """A variant counter with one typical slip switched on."""
+    def count(layers):
+        total_bytes = total_macs = 0
+        kept = 1.0
+        for layer in layers:
+            *inputs, channels = layer["kernel"]
+            channels -= layer.get("removed", 0)
+            if next_shrinks:
+                inputs[-1] = round(inputs[-1] * kept)
+            kept = channels / layer["kernel"][-1]
+            weights = int(np.prod(inputs)) * channels
+            pixels = int(np.prod(layer.get("output_hw", (1, 1)))) if positions else 1
+            live = 1 - layer.get("zeros", 0) if zeros_skipped else 1
+            total_macs += round(pixels * weights * live)
+            size = {"float32": 4, "float16": 2, "int8": 1}[layer["dtype"]]
+            int8 = layer["dtype"] == "int8"
+            total_bytes += (weights * size + (4 * channels if int8 and scales else 0)
+                            + channels * (4 if int8 and bias32 else size))
+        return total_bytes, total_macs
 
-    def strict(table, min_accuracy=0.99):
-        good = table[table["accuracy"] > min_accuracy]
-        return None if good.empty else good.loc[good["size_bytes"].idxmin(), "name"]
-
-    def smallest_overall(table, min_accuracy=0.99):
-        return table.loc[table["size_bytes"].idxmin(), "name"]
-
-    for wrong in (by_gzip, strict, smallest_overall):
-        assert not ex.check_smallest_variant(wrong).passed, wrong.__name__
+    return count
 
 
-def test_variant_tables_have_an_answer_and_traps():
-    """The checked tables catch both slips: the smallest overall, and smallest once gzipped."""
-    for seed, min_accuracy in ((4, 0.99), (7, 0.995)):
-        table = ex.variant_table(seed)
-        assert list(table.columns) == ["name", "size_bytes", "gzip_bytes", "accuracy"]
-        good = table[table["accuracy"] >= min_accuracy]
-        answer = solution("smallest_variant")(table, min_accuracy)
-        assert answer is not None and answer != table.loc[table["size_bytes"].idxmin(), "name"]
-        assert answer != good.loc[good["gzip_bytes"].idxmin(), "name"]
-    assert solution("smallest_variant")(ex.variant_table(3), 0.998) is None
+def test_variant_cost_checker_names_what_each_slip_gets_wrong():
+    assert ex.check_variant_cost(_cost()).passed  # the slip-free counter is right
+    slips = {"zeros_skipped": "zeros stored in a dense kernel are still read and multiplied",
+             "positions": "runs at every output pixel",
+             "scales": "one float32 scale per output channel",
+             "bias32": "biases stay 32-bit",
+             "next_shrinks": "the inputs of the next one"}
+    for slip, lesson in slips.items():
+        report = ex.check_variant_cost(_cost(**{slip: slip == "zeros_skipped"}))
+        assert not report.passed and any(lesson in case.message for case in report.failures), slip
+
+
+def test_variant_cost_checker_refuses_other_shapes_of_answer():
+    report = ex.check_variant_cost(lambda layers: {"bytes": 1, "macs": 2})
+    assert not report.passed and "expected a tuple of two numbers" in report.cases[0].message
+
+
+def test_layer_specs_count_what_the_interpreter_holds(small_cnn, tflite_models):
+    """The reference count of the small CNN's description equals the one read from its
+    flatbuffers: same multiply-adds, and the same weight bytes in float32 and in full int8."""
+    from course_lib.compress import costs
+
+    count = solution("variant_cost")
+    for kind in ("float32", "int8"):
+        frame = costs.costs_frame({kind: tflite_models[kind]}).iloc[0]
+        assert count(ex.layer_specs(small_cnn, kind)) == (frame["weight_bytes"], frame["macs"])

@@ -104,37 +104,53 @@ def test_pipeline_checker_fails_images_cast_but_not_scaled():
         ex.check_pipeline(unscaled))
 
 
-# --- Exercise 3: the slow prediction loop ----------------------------------------------------
+# --- Exercise 3: a predictor that never retraces ---------------------------------------------
 
 @pytest.fixture(scope="module")
 def model():
     return SEED_RECIPE.build_and_compile()
 
 
-def per_image(model, images):
-    return np.concatenate([np.asarray(model(images[i:i + 1])) for i in range(len(images))])
-
-
-def test_fast_predict_checker_passes_the_reference(model):
-    report = ex.check_fast_predict(solution("predict_all"), model)
+def test_padded_predict_checker_passes_the_reference(model):
+    report = ex.check_padded_predict(solution("predict_padded"), model, batch_size=32)
     assert report.passed, str(report)
-    assert "ran the model 1 time(s) for 300 images" in str(report)
+    assert "traced 1 time(s)" in str(report)
 
 
-@pytest.mark.parametrize("predict_all, message", [
-    (per_image, "ran the model 300 time(s) for 300 images: every call pays a fixed overhead"),
-    (lambda model, images: model.predict(images, verbose=0).argmax(axis=1),
-     "expected shape (300, 10) matching model.predict, got shape (300,)"),
-    (lambda model, images: model.predict(images.reshape(-1, 784), verbose=0),
-     "predict_all(model, 300 images): raised"),
+def pad_without_trimming(compiled, images, batch_size):
+    padded = np.concatenate([images, np.zeros((-len(images) % batch_size, 28, 28), np.float32)])
+    return ex.predict_in_batches(compiled, padded, batch_size)
+
+
+@pytest.mark.parametrize("predict, message", [
+    (ex.predict_in_batches,  # the starting point: ragged last batches
+     "also called with 1, 5, 31 images: pad the last batch up to batch_size"),
+    (lambda compiled, images, batch_size: np.asarray(compiled(images)),  # all at once
+     "traced 5 time(s): every new input shape traces and compiles the function again"),
+    (lambda compiled, images, batch_size: np.concatenate([np.asarray(compiled(image[None]))
+                                                          for image in images]),  # per image
+     "also called with 1 images"),
+    (pad_without_trimming, "got shape (128, 10): drop the padding rows"),
+    (lambda compiled, images, batch_size: np.asarray(compiled(images)).argmax(axis=1),
+     "a request of 101 images: expected the model's (101, 10) outputs, got shape (101,)"),
+    (lambda compiled, images, batch_size: images.reshape(-1, 784),
+     "expected the model's (101, 10) outputs, got shape (101, 784)"),
+    (lambda compiled, images, batch_size: 1 / 0, "a request of 101 images: raised ZeroDivision"),
 ])
-def test_fast_predict_checker_names_the_mistake(model, predict_all, message):
-    assert message in failures(ex.check_fast_predict(predict_all, model))
+def test_padded_predict_checker_names_the_mistake(model, predict, message):
+    assert message in failures(ex.check_padded_predict(predict, model, batch_size=32))
 
 
-def test_the_slow_starting_point_is_right_but_runs_the_model_once_per_image(model):
-    images = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
-    counting = ex._CountingModel(model)
-    slow = ex.slow_predict_all(counting, images)
-    assert np.allclose(slow, model.predict(images, verbose=0), atol=1e-5)
-    assert counting.calls == 5
+def test_the_starting_point_is_right_but_traces_once_per_ragged_size(model):
+    images = np.random.default_rng(0).random((70, 28, 28), dtype=np.float32)
+    compiled = ex.CompiledModel(model)
+    result = ex.predict_in_batches(compiled, images, 32)
+    np.testing.assert_allclose(result, model.predict(images, verbose=0), atol=1e-5)
+    assert compiled.batch_sizes == [32, 32, 6] and compiled.traces == 2
+    assert ex.serve_cold(ex.predict_in_batches, model, images, 16) == 4  # shapes 16, 5, 1, 15
+    assert ex.serve_cold(solution("predict_padded"), model, images, 16) == 1
+
+
+def test_padded_predict_checker_rejects_a_batch_of_one(model):
+    with pytest.raises(ValueError, match="^batch_size: expected an integer >= 2, got 1"):
+        ex.check_padded_predict(solution("predict_padded"), model, batch_size=1)

@@ -2,12 +2,15 @@
 
 import json
 import math
+import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from course_lib import config
@@ -45,26 +48,75 @@ def test_describe_a_saved_machine_with_missing_keys():
 
 def test_measure_limits_quick_is_positive_finite_and_cached():
     limits = measure_limits(quick=True)
-    assert math.isfinite(limits.matmul_gflops) and limits.matmul_gflops > 0
-    assert math.isfinite(limits.bandwidth_gbs) and limits.bandwidth_gbs > 0
+    for value in (limits.matmul_gflops, limits.bandwidth_gbs, limits.copy_gbs):
+        assert math.isfinite(value) and value > 0
     assert measure_limits(quick=True) is limits
+    threads = limits.details["threads"]
     assert re.fullmatch(r"Peak float32 matmul: [\d,.]+ GFLOP/s \((NumPy|TensorFlow)\); "
-                        r"memory bandwidth: [\d,.]+ GB/s \(copy\)", str(limits))
+                        r"memory read [\d,.]+ GB/s, copy [\d,.]+ GB/s "
+                        rf"\(all cores, {threads} threads?\)", str(limits))
     assert str(limits) in limits._repr_html_()
 
 
 def test_measure_limits_counts_flops_and_bytes_honestly():
     limits = measure_limits(quick=True)
     d = limits.details
-    assert d["matmul_n"] == 1024 and d["copy_mib"] == 64
+    assert d["matmul_n"] == 1024
     assert d["matmul_s"][d["engine"]] == min(d["matmul_s"].values())  # the faster engine counts
     assert ("TensorFlow" in d["matmul_s"]) == ("tensorflow" in sys.modules)  # raced if loaded
     assert limits.matmul_gflops == pytest.approx(2 * 1024**3 / d["matmul_s"][d["engine"]] / 1e9)
-    assert limits.bandwidth_gbs == pytest.approx(2 * 64 * 2**20 / d["copy_s"] / 1e9)
+    nbytes = d["array_mib"] * 2**20
+    threads = d["threads"]
+    # read counts each byte once, copy counts read + write; the headline figures are all-core
+    assert limits.bandwidth_gbs == pytest.approx(nbytes / d["read_s"][threads] / 1e9)
+    assert limits.copy_gbs == pytest.approx(2 * nbytes / d["copy_s"][threads] / 1e9)
+    assert set(d["read_s"]) == set(d["copy_s"]) == {1, threads}  # one thread next to all
+    for used, seconds in d["read_s"].items():
+        assert d["read_gbs"][used] == pytest.approx(nbytes / seconds / 1e9)
+        assert d["copy_gbs"][used] == pytest.approx(2 * nbytes / d["copy_s"][used] / 1e9)
+
+
+def test_bandwidth_uses_every_usable_core_and_outgrows_the_cache():
+    d = measure_limits(quick=True).details
+    assert d["threads"] == machine.usable_cores() and 1 <= d["threads"] <= os.cpu_count()
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        assert d["threads"] == len(os.sched_getaffinity(0))
+    cache = machine.last_level_cache_bytes()
+    assert d["cache_bytes"] == cache
+    assert d["array_mib"] * 2**20 >= 4 * (cache or machine.ASSUMED_CACHE_BYTES)
+    assert d["array_mib"] >= 128
+
+
+def test_last_level_cache_matches_lscpu_where_linux_reports_it():
+    cache = machine.last_level_cache_bytes()
+    if not os.path.isdir("/sys/devices/system/cpu/cpu0/cache"):
+        assert cache is None
+        return
+    if shutil.which("lscpu") is None:
+        pytest.skip("lscpu is not installed: nothing to compare with")
+    out = subprocess.run(["lscpu", "-B"], capture_output=True, text=True).stdout
+    sizes = dict(re.findall(r"^(L\d\w?) cache:\s+(\d+)", out, flags=re.M))
+    top = max(sizes, key=lambda name: int(name[1]))  # L3 (or L2 on CPUs without one)
+    assert cache == int(sizes[top])
+
+
+def test_read_kernel_reads_every_element():
+    values = np.arange(1000, dtype=np.float32)
+    assert machine.read_kernel(values) == 999.0  # a maximum depends on every element
+    values[123] = 5000
+    assert machine.read_kernel(values) == 5000.0
+
+
+def test_hardware_note_says_where_the_peak_comes_from():
+    note = measure_limits(quick=True).details["hardware"]
+    assert "theoretical peak" in note
+    speeds = machine._dimm_speeds()
+    assert ("MT/s (dmidecode)" in note) == bool(speeds)
+    assert ("virtual machine" in note) == ("hypervisor" in machine.cpu_flags())
 
 
 def test_share_arithmetic():
-    limits = MachineLimits(matmul_gflops=100, bandwidth_gbs=10)
+    limits = MachineLimits(matmul_gflops=100, bandwidth_gbs=10, copy_gbs=12)
     assert limits.share_of_compute(25e9) == pytest.approx(0.25)
     assert limits.share_of_bandwidth(20e9) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="flops_per_s"):
@@ -123,3 +175,24 @@ def test_tensorflow_is_described_only_once_the_program_has_loaded_it():
     assert after["info"]["keras"] and len(after["gpus"]) == after["visible"]
     assert after["info"]["device"] == ("CPU" if not after["gpus"]
                                        else "GPU: " + ", ".join(after["gpus"]))
+
+
+def test_hardware_note_reads_module_speeds_from_dmidecode(monkeypatch):
+    table = ("Memory Device\n\tSize: 16 GB\n\tType: DDR4\n\tSpeed: 3200 MT/s\n"
+             "\tConfigured Memory Speed: 3200 MT/s\n"
+             "Memory Device\n\tSize: No Module Installed\n\tConfigured Memory Speed: Unknown\n"
+             "Memory Device\n\tSize: 16 GB\n\tConfigured Clock Speed: 2933 MT/s\n")
+    monkeypatch.setattr(machine.shutil, "which", lambda name: "/usr/sbin/dmidecode")
+    monkeypatch.setattr(machine.subprocess, "run", lambda *args, **kwargs:
+                        subprocess.CompletedProcess(args, 0, stdout=table, stderr=""))
+    assert machine._dimm_speeds() == [3200, 2933]  # the empty slot is not a module
+    note = machine.memory_hardware_note()
+    # 3,200 MT/s x 8 bytes = 25.6 GB/s per channel; two modules on two channels at most 51 GB/s
+    assert "2 memory module(s) at up to 3,200 MT/s" in note and "25.6 GB/s per channel" in note
+    assert "at most 51 GB/s" in note and "theoretical peak" in note
+
+
+def test_hardware_note_without_dmidecode_points_to_the_spec_sheet(monkeypatch):
+    monkeypatch.setattr(machine.shutil, "which", lambda name: None)
+    assert machine._dimm_speeds() == []
+    assert "spec sheet" in machine.memory_hardware_note()

@@ -76,18 +76,19 @@ def test_cache_path_is_keyed_by_the_recipe(tmp_path):
 @pytest.mark.parametrize("damage, reason", [(flip_bytes, "corrupted"),
                                             (lambda path: sidecar(path).unlink(), "half-written")])
 def test_cached_model_trains_once_then_loads_and_retrains_over_damage(splits, damage, reason):
-    model, source = model_store.cached_model(RECIPE, *splits, verbose=0)
+    model, source = model_store.cached_model(RECIPE, splits[0], verbose=0)
     assert source == "trained: not in the cache yet"
     path = model_store.model_cache_path(RECIPE)
     card = json.loads(path.with_suffix(".json").read_text())
     assert card["recipe"] == RECIPE.as_dict() and card["epochs"] == 1
+    assert card["val_accuracy"] is None  # no validation split given, none measured
 
-    cached, source = model_store.cached_model(RECIPE, *splits, verbose=0)
+    cached, source = model_store.cached_model(RECIPE, splits[0], verbose=0)
     assert source == "cache"
     assert np.array_equal(predictions(cached, splits), predictions(model, splits))
 
     damage(path)
-    _, source = model_store.cached_model(RECIPE, *splits, verbose=0)
+    _, source = model_store.cached_model(RECIPE, splits[0], verbose=0)
     assert source.startswith("retrained: ") and reason in source
     model_store.load_model(path)  # whole again
 

@@ -1,6 +1,7 @@
 """The course's models: the seed article's network exactly, and recipes that validate and name
 themselves stably."""
 
+import math
 import re
 import warnings
 
@@ -96,3 +97,115 @@ def test_build_and_compile_applies_the_speed_settings():
     assert model.compiled and model.steps_per_execution == FAST_MLP_RECIPE.steps_per_execution
     assert float(model.optimizer.learning_rate) == pytest.approx(FAST_MLP_RECIPE.learning_rate)
     assert model.loss == "sparse_categorical_crossentropy"
+
+
+def test_wide_mlp_is_the_seed_network_twice_as_wide_and_dropout_is_opt_in():
+    layers_of = lambda model: [type(layer).__name__ for layer in model.layers]  # noqa: E731
+    assert layers_of(ARCHITECTURES["wide_mlp"]()) == ["Flatten", "Dense", "Dense"]
+    assert ARCHITECTURES["wide_mlp"]().layers[1].units == 2 * seed_mlp().layers[1].units
+    with_dropout = ARCHITECTURES["wide_mlp"](dropout=0.1)
+    assert layers_of(with_dropout) == ["Flatten", "Dense", "Dropout", "Dense"]
+    assert with_dropout.layers[2].rate == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("dropout, error", [(1.0, ValueError), (-0.1, ValueError),
+                                            ("0.1", TypeError)])
+def test_wide_mlp_rejects_a_bad_dropout_rate(dropout, error):
+    with pytest.raises(error, match="^dropout: "):
+        ARCHITECTURES["wide_mlp"](dropout=dropout)
+
+
+# --- step_timing: one training step, one random draw, as callables for compare ---------------
+
+@pytest.fixture(scope="module")
+def small_split():
+    from course_lib.mnist.splits import load_splits
+
+    return load_splits(train_size=64, test_size=1)[0]
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_training_step_updates_the_weights_and_lowers_the_loss(small_split, jit_compile):
+    from course_lib.mnist.step_timing import training_step
+
+    step = training_step(ARCHITECTURES["wide_mlp"], small_split, batch_size=32,
+                         jit_compile=jit_compile)
+    losses = [float(step()) for _ in range(10)]
+    assert all(math.isfinite(loss) for loss in losses)
+    assert losses[-1] < losses[0]
+
+
+def test_training_step_builds_under_a_policy_and_restores_the_global_one(small_split):
+    import keras
+
+    from course_lib.mnist.step_timing import training_step
+
+    built = []
+    step = training_step(lambda: built.append(seed_mlp()) or built[-1], small_split,
+                         batch_size=16, policy="mixed_bfloat16")
+    assert built[0].dtype_policy.compute_dtype == "bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert math.isfinite(float(step()))
+
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    ({"batch_size": 65}, ValueError, "^batch_size: "),
+    ({"batch_size": 0}, ValueError, "^batch_size: "),
+    ({"policy": "float16"}, ValueError, "^policy: "),
+    ({"jit_compile": "yes"}, TypeError, "^jit_compile: "),
+    ({"build": "wide_mlp"}, TypeError, "^build: "),
+])
+def test_training_step_rejects_bad_arguments(small_split, kwargs, error, pattern):
+    from course_lib.mnist.step_timing import training_step
+
+    arguments = {"build": ARCHITECTURES["wide_mlp"], "batch_size": 16, **kwargs}
+    with pytest.raises(error, match=pattern):
+        training_step(arguments.pop("build"), small_split, **arguments)
+
+
+@pytest.mark.parametrize("alg", ["auto_select", "philox"])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_random_draw_is_uniform_and_the_same_every_call(alg, jit_compile):
+    from course_lib.mnist.step_timing import random_draw
+
+    draw = random_draw((64, 32), alg=alg, jit_compile=jit_compile)
+    first, second = draw(), draw()
+    assert first.shape == (64, 32) and np.array_equal(first, second)
+    assert 0 <= first.min() and first.max() < 1 and abs(first.mean() - 0.5) < 0.05
+
+
+@pytest.mark.parametrize("kwargs, error, pattern", [
+    ({"alg": "mersenne"}, ValueError, "^alg: "), ({"shape": (0, 4)}, ValueError, r"^shape\[0\]: "),
+    ({"jit_compile": 1}, TypeError, "^jit_compile: ")])
+def test_random_draw_rejects_bad_arguments(kwargs, error, pattern):
+    from course_lib.mnist.step_timing import random_draw
+
+    with pytest.raises(error, match=pattern):
+        random_draw(**kwargs)
+
+
+@pytest.mark.parametrize("generator", ["philox", "auto_select"])
+def test_dropout_with_a_named_generator_drops_and_rescales_like_keras(generator):
+    model = ARCHITECTURES["wide_mlp"](dropout=0.25, dropout_generator=generator)
+    layer = model.layers[2]
+    hidden = np.ones((64, 256), np.float32)
+    dropped = np.asarray(layer(hidden, training=True))
+    assert np.all(np.isclose(dropped, 0) | np.isclose(dropped, 1 / 0.75))
+    assert 0.2 < (dropped == 0).mean() < 0.3
+    assert not np.array_equal(dropped, np.asarray(layer(hidden, training=True)))  # new draw
+    assert np.array_equal(np.asarray(layer(hidden, training=False)), hidden)
+
+
+def test_dropout_generator_must_be_named_correctly():
+    with pytest.raises(ValueError, match="^dropout_generator: "):
+        ARCHITECTURES["wide_mlp"](dropout=0.1, dropout_generator="mersenne")
+
+
+@pytest.mark.parametrize("rate, generator, error, pattern", [
+    (0.0, "philox", ValueError, "^rate: "), (1.0, "philox", ValueError, "^rate: "),
+    (0.1, "threefry", ValueError, "^generator: ")])
+def test_generator_dropout_rejects_bad_arguments(rate, generator, error, pattern):
+    from course_lib.mnist.models import generator_dropout
+
+    with pytest.raises(error, match=pattern):
+        generator_dropout(rate, generator)

@@ -54,6 +54,26 @@ def test_ends_with_summary_exercises_and_next(path):
     assert headings.index("## Summary") < headings.index("## Next")
 
 
+YEAR = re.compile(r"\((19|20)\d\d[a-z]?\)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ends_with_its_references_before_next(path):
+    """Each notebook names the works it relies on, each with its year and what it showed."""
+    texts = _markdown(path)
+    sections = [text for text in texts if text.lstrip().startswith("## References")]
+    assert len(sections) == 1, f"{path.name}: needs one '## References' cell"
+    headings = [line.strip() for text in texts for line in text.splitlines()
+                if line.startswith("## ")]
+    assert headings.index("## References") == headings.index("## Next") - 1, (
+        f"{path.name}: '## References' must come just before '## Next'")
+    entries = [line for line in sections[0].splitlines() if line.startswith("- ")]
+    assert entries, f"{path.name}: the references section lists no works"
+    for entry in entries:
+        assert YEAR.search(entry), f"{path.name}: reference without a (year): {entry[:60]}"
+        assert " — " in entry, f"{path.name}: reference without what it showed: {entry[:60]}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_links_between_notebooks_resolve(path):
     for text in _markdown(path):

@@ -188,5 +188,8 @@ def test_ladder_table_turns_a_comparison_into_per_image_figures():
     python = result.row("per-pixel Python").median_s
     assert table["ms/image"].iloc[0] == pytest.approx(python / 50 * 1e3)
     assert table["images/s"].iloc[0] == pytest.approx(50 / python)
-    assert table["share of memory bandwidth"].iloc[0] == pytest.approx(50 * 4096 / python / 1e9)
+    assert table["output GB/s"].iloc[0] == pytest.approx(50 * 4096 / python / 1e9)
+    # against 1 GB/s of read bandwidth, the share is the same number
+    assert table["output / read bandwidth"].iloc[0] == pytest.approx(50 * 4096 / python / 1e9)
+    assert "output / read bandwidth" not in ladder.ladder_table(result, 64 * 64).columns
     assert table["speedup vs per-pixel Python"].iloc[0] == 1

@@ -7,7 +7,9 @@
     pruning        magnitude pruning for Keras 3, masks kept through training
     distillation   a small student learning from the CNN
     evaluate       one evaluation of any variant: size (raw, gzipped), accuracy, latency
-    report         notebook 04's variants, targets and the evidence behind each result
+    costs          counted per image: multiply-adds and weight bytes, from Keras or LiteRT
+    report         notebook 04's variants, targets and readable tables
+    claims         the usual claims: measured speed-ups beside the counts that bear on them
     plots          the size/accuracy/latency charts and the Pareto front
 
 May use ``mnist`` (the data and the CNN it compresses) and the floors below it.

@@ -1,8 +1,7 @@
-"""Notebook 04's study: the variants it builds, the bars they must meet, and what the timings say.
+"""Notebook 04's study: the variants it builds, the bars they must meet, and the table's format.
 
-Shared by the notebook and ``benchmarks/compression.py`` so both measure the same thing. Every
-sentence about speed is computed from a results table, so it is right whatever this machine
-measured: "int8 is faster" is printed only when int8 was faster here.
+Shared by the notebook and ``benchmarks/compression.py`` so both measure the same thing. What
+the timings say about the usual claims, beside the counts that bear on them, is in ``claims``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from course_lib import config
-from course_lib.measure import Comparison, machine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,87 +143,3 @@ def bars_frame(found: list[Bar]) -> pd.DataFrame:
 
     return pd.DataFrame([{"target": bar.what, "measured": fmt(bar.measured), "limit": fmt(bar.limit),
                           "unit": bar.unit, "met": "yes" if bar.met else "NO"} for bar in found])
-
-
-def ratio_words(ratio: float) -> str:
-    """'2.3x faster' / '1.4x slower' / 'about as fast' (within 10%)."""
-    if 0.9 <= ratio <= 1.1:
-        return f"about as fast ({ratio:.2f}x)"
-    return f"{ratio:.1f}x faster" if ratio > 1 else f"{1 / ratio:.1f}x slower"
-
-
-def _int8_reasons() -> tuple[str, str]:
-    vnni = has_int8_dot_product()
-    cpu = {True: "this CPU has int8 dot-product instructions (VNNI)",
-           False: "this CPU lacks int8 dot-product instructions (VNNI)",
-           None: "whether this CPU has int8 dot-product instructions (VNNI) is unknown"}[vnni]
-    return (f"{cpu}; int8 packs four values into each 32-bit SIMD lane, so one instruction "
-            "does up to four times the multiply-adds, on a quarter of the bytes",
-            f"{cpu}; the float input must be quantized and every layer's int32 result "
-            "rescaled, rounded and clipped back to int8, and at this model's size the float32 "
-            "kernels already run well, so the extra steps eat the savings")
-
-
-def speed_verdicts(frame: pd.DataFrame) -> list[str]:
-    """One sentence per usual claim: what this run measured, and the reason that fits it.
-
-    "Faster" means more than 10% faster at batch 256 (throughput, the steadier measure)."""
-    row = frame.set_index("name")
-    int8_fast, int8_slow = _int8_reasons()
-    claims = (
-        (DYNAMIC, LITERT, "int8 is 2-4x faster", int8_fast, int8_slow),
-        (INT8, LITERT, "int8 is 2-4x faster", int8_fast, int8_slow),
-        (FLOAT16, LITERT, "float16 is faster",
-         "the smaller weights fit better in the caches",
-         "CPUs compute in float32, so float16 weights are widened back before use: the file "
-         "halves, the arithmetic does not"),
-        (KERAS_INT8, FLOAT, "int8 is faster",
-         "its dense layers read a quarter of the weight bytes",
-         "Keras quantizes the dense layers' inputs on every call and runs the int8 matmul "
-         "through TensorFlow's general integer kernels: this int8 is for storage, not speed"),
-        (PRUNED, FLOAT, "pruning makes models faster",
-         "none that lasts: it has the float32 model's layers and shapes, zeros included, so "
-         "the difference is timing noise (a shared or boosting CPU)",
-         "its zeros are stored and multiplied like any other weight; only sparse kernels or "
-         "structured pruning (removing whole channels) skip the work"),
-        (STUDENT, FLOAT, "a smaller model is faster",
-         "it has fewer layers and channels: less work per image",
-         "at these sizes the fixed cost of calling a Keras model, not the arithmetic, "
-         "sets the pace"),
-    )
-    lines = []
-    for name, base, claim, faster, slower in claims:
-        one = row.loc[base, "latency_ms"] / row.loc[name, "latency_ms"]
-        many = row.loc[name, "images_per_s"] / row.loc[base, "images_per_s"]
-        lines.append(f"{name} vs {base} (usual claim: {claim}): {ratio_words(one)} at batch 1, "
-                     f"{ratio_words(many)} at batch 256. Why: {faster if many > 1.1 else slower}.")
-    return lines
-
-
-def latency_story(comparison: Comparison, keras: str, traced: str, litert: str) -> str:
-    """What a batch-1 comparison says about LiteRT against calling Keras, whatever it measured:
-    the ratio, and how much of the gap tracing Keras into one graph closes."""
-    t_keras, t_graph, t_lite = (comparison.row(name).median_s for name in (keras, traced, litert))
-    ratio = t_keras / t_lite
-    story = (f"{litert} takes {t_lite * 1e3:.3f} ms per image, {keras} {t_keras * 1e3:.3f} ms: "
-             f"LiteRT is {ratio_words(ratio)} at batch 1 (Keras time / LiteRT time = "
-             f"{ratio:.2f}).\n")
-    if ratio <= 1.1:
-        return story + ("On this machine the interpreter buys nothing at batch 1: the model's "
-                        "arithmetic, not the cost of calling it, sets the time.")
-    if t_graph >= t_keras / 1.1:
-        return story + (f"Tracing the Keras model into one graph does not help here "
-                        f"({ratio_words(t_keras / t_graph)}): the gap is the runtimes themselves.")
-    closed = min((t_keras - t_graph) / (t_keras - t_lite), 1.0)
-    return story + (f"Tracing the Keras model into one graph alone makes it "
-                    f"{ratio_words(t_keras / t_graph)}, closing {closed:.0%} of the gap: that "
-                    "much was the cost of running Keras layer by layer from Python, not the "
-                    "arithmetic.")
-
-
-def has_int8_dot_product() -> bool | None:
-    """True when the CPU reports AVX-512 VNNI or AVX-VNNI, None when flags can't be read."""
-    flags = machine.cpu_flags()
-    if not flags:
-        return None
-    return bool(flags & {"avx512_vnni", "avx512vnni", "avx_vnni", "avxvnni"})

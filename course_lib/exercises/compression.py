@@ -1,4 +1,4 @@
-"""Checkers for notebook 04: int8 by hand, pruning whole channels, picking a variant from a table.
+"""Checkers for notebook 04: int8 by hand, pruning whole channels, counting a variant's cost.
 
 Each ``check_*`` function runs your function on several cases and returns a
 :class:`CheckReport` saying, case by case and in plain words, what is right and what is not.
@@ -6,6 +6,7 @@ Each ``check_*`` function runs your function on several cases and returns a
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 import numpy as np
@@ -138,41 +139,71 @@ def check_prune_channels(learner: Callable[..., Any]) -> CheckReport:
     return run_cases("Exercise 2 — prune whole channels", learner, cases)
 
 
-# --- Exercise 3: the smallest variant that is accurate enough ------------------------------
+# --- Exercise 3: what a variant costs per image -------------------------------------------
 
-def variant_table(seed: int, rows: int = 7) -> Any:
-    """A made-up comparison table in the notebook's format: name, size_bytes, gzip_bytes,
-    accuracy. Sizes and gzip sizes rank differently, as real ones can."""
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    size = rng.choice(np.arange(200_000, 4_000_000, 1_000), rows, replace=False)
-    return pd.DataFrame({"name": [f"variant {chr(65 + i)}" for i in range(rows)],
-                         "size_bytes": size,
-                         "gzip_bytes": (size * rng.uniform(0.2, 1.0, rows)).astype(int),
-                         "accuracy": np.round(rng.uniform(0.975, 0.997, rows), 4)})
+def _conv(kernel: tuple, output_hw: tuple, dtype: str = "float32", **more: Any) -> dict:
+    return {"kernel": kernel, "output_hw": output_hw, "dtype": dtype, **more}
 
 
-def _exact_threshold_table() -> Any:
-    table = variant_table(7)
-    table.loc[table["size_bytes"].idxmin(), "accuracy"] = 0.99  # exactly on the threshold
-    return table
+def _dense(kernel: tuple, dtype: str = "float32", **more: Any) -> dict:
+    return {"kernel": kernel, "dtype": dtype, **more}
 
 
-def check_smallest_variant(learner: Callable[..., Any]) -> CheckReport:
-    """``learner(table, min_accuracy)``: the name of the smallest accurate-enough variant."""
-    tables = [("a table of 7 variants, 99%", variant_table(4), 0.99),
-              ("another table, 99.5%", variant_table(7), 0.995),
-              ("the smallest is exactly 99.00%", _exact_threshold_table(), 0.99),
-              ("nobody reaches 99.8%", variant_table(3), 0.998)]
+def _cost_cases() -> list[tuple[str, list[dict], str]]:
+    """(case, layers, what it tests): each case adds one thing a count can get wrong."""
+    small = [_conv((3, 3, 1, 8), (28, 28)), _conv((3, 3, 8, 16), (14, 14)),
+             _dense((7 * 7 * 16, 32)), _dense((32, 10))]
+    return [
+        ("one dense layer, float32", [_dense((784, 10))],
+         "a dense layer does one multiply-add per weight; every output channel has a bias"),
+        ("two convolutions and two dense layers, float32", small,
+         "a convolution's filter runs at every output pixel: multiply by height x width"),
+        ("the same, int8", [dict(layer, dtype="int8") for layer in small],
+         "int8 weights need one float32 scale per output channel, and their biases stay 32-bit"),
+        ("the same, float16", [dict(layer, dtype="float16") for layer in small],
+         "float16 weights and biases take 2 bytes each"),
+        ("80% of single weights zeroed", [dict(layer, zeros=0.8) for layer in small],
+         "zeros stored in a dense kernel are still read and multiplied: nothing changes"),
+        ("half of the second convolution's filters removed",
+         [small[0], dict(small[1], removed=8), *small[2:]],
+         "removing output channels shrinks this layer and the inputs of the next one"),
+        ("int8, filters removed and zeros together",
+         [_conv((3, 3, 1, 8), (28, 28), "int8", removed=2), _conv((3, 3, 8, 16), (14, 14), "int8",
+                                                                  zeros=0.5, removed=4),
+          _dense((7 * 7 * 16, 32), "int8", zeros=0.9), _dense((32, 10), "int8")],
+         "everything at once"),
+    ]
+
+
+def check_variant_cost(learner: Callable[..., Any]) -> CheckReport:
+    """``learner(layers) -> (weight_bytes, macs)`` per image, judged against the reference."""
     cases = []
-    for name, table, min_accuracy in tables:
-        expected = reference.smallest_variant(table, min_accuracy)
+    for name, layers, lesson in _cost_cases():
+        expected = reference.variant_cost(layers)
 
-        def judge(result: Any, expected: str | None = expected) -> str | None:
-            if result == expected:
+        def judge(result: Any, expected: tuple = expected, lesson: str = lesson) -> str | None:
+            if not isinstance(result, tuple) or len(result) != 2 or not all(
+                    isinstance(value, numbers.Real) for value in result):
+                return f"expected a tuple of two numbers (weight_bytes, macs), got {result!r}"
+            got = tuple(result)
+            if got == expected:
                 return None
-            return f"expected {expected!r}, got {result!r}"
+            parts = [f"{what} {value:,} (expected {want:,})" for what, value, want in
+                     zip(("weight bytes", "multiply-adds"), got, expected) if value != want]
+            return f"{'; '.join(parts)}. This case checks: {lesson}"
 
-        cases.append((name, {"table": table.copy(), "min_accuracy": min_accuracy}, judge))
-    return run_cases("Exercise 3 — the smallest variant that keeps the accuracy", learner, cases)
+        cases.append((name, {"layers": [dict(layer) for layer in layers]}, judge))
+    return run_cases("Exercise 3 — what a variant costs per image", learner, cases)
+
+
+def layer_specs(model: Any, dtype: str = "float32") -> list[dict]:
+    """Exercise 3's description of a Keras model's Conv2D and Dense layers, all in ``dtype``."""
+    import keras
+
+    specs = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            specs.append(_conv(tuple(layer.kernel.shape), tuple(layer.output.shape[1:3]), dtype))
+        elif isinstance(layer, keras.layers.Dense):
+            specs.append(_dense(tuple(layer.kernel.shape), dtype))
+    return specs

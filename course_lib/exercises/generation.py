@@ -73,6 +73,14 @@ def check_top_k_sample(top_k_sample: Callable) -> CheckReport:
 
     cases = [(f"k={k}, temperature={t}", dict(logits=logits, k=k, temperature=t, gumbel=gumbel),
               _same(reference(k, t))) for k, t in [(1, 1.0), (3, 1.0), (5, 0.5), (40, 2.0)]]
+    hand = dict(logits=np.array([[2.0, 1.0, 0.0]], np.float32), k=3,
+                gumbel=np.array([[0.0, 1.5, 0.0]], np.float32))
+    cases += [("by hand, temperature 1: 2 + 0 < 1 + 1.5, so token 1", dict(hand, temperature=1.0),
+               _same(np.array([1]))),
+              ("by hand, temperature 0.5: 4 + 0 > 2 + 1.5, so token 0 (divide BEFORE the noise)",
+               dict(hand, temperature=0.5), _same(np.array([0]))),
+              ("by hand, k=1 cuts token 1's noise away: token 0", dict(hand, k=1, temperature=1.0),
+               _same(np.array([0])))]
     cases.append(("k=1 is greedy, whatever the noise",
                   dict(logits=logits, k=1, temperature=1.0, gumbel=gumbel * 100),
                   _same(logits.argmax(axis=1))))

@@ -1,4 +1,5 @@
-"""Checkers for notebook 03: a model that learns fast, an input pipeline, a slow loop fixed."""
+"""Checkers for notebook 03: a model that learns fast, an input pipeline, a predictor that never
+retraces."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from course_lib.checks import check_int
 from course_lib.mnist.data import NUM_CLASSES
 from course_lib.mnist.splits import load_splits
 from .report import CheckReport, describe_error, run_cases
@@ -97,53 +99,77 @@ def check_pipeline(make_pipeline: Callable) -> CheckReport:
     return run_cases("Exercise 2 — the input pipeline", make_pipeline, cases)
 
 
-def slow_predict_all(model, images: np.ndarray) -> np.ndarray:
-    """THE STARTING POINT of exercise 3, as a popular tutorial writes it: one ``predict`` call
-    per image. Find out why it is slow, then write ``predict_all``."""
-    return np.concatenate([model.predict(image[None], verbose=0) for image in images])
+def predict_in_batches(compiled: Callable, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """THE STARTING POINT of exercise 3: right answers, in batches of ``batch_size`` with the
+    last one ragged. A compiled function traces (and compiles) again for every new input shape,
+    so each request size that is not a multiple of ``batch_size`` can cost a trace."""
+    return np.concatenate([np.asarray(compiled(images[start:start + batch_size]))
+                           for start in range(0, len(images), batch_size)])
 
 
-class _CountingModel:
-    """Wraps a Keras model and counts how often it is run (call or predict)."""
+class CompiledModel:
+    """A model behind one ``tf.function``, as a server would hold it: it counts its traces and
+    records the batch size of every call."""
 
     def __init__(self, model) -> None:
-        self._model, self.calls = model, 0
+        import tensorflow as tf
 
-    def __call__(self, *args, **kwargs):
-        self.calls += 1
-        return self._model(*args, **kwargs)
+        self.traces, self.batch_sizes = 0, []
 
-    def predict(self, *args, **kwargs):
-        self.calls += 1
-        return self._model.predict(*args, **kwargs)
+        def run(images):
+            self.traces += 1  # Python code in a tf.function runs only while it is being traced
+            return model(images, training=False)
 
-    def predict_on_batch(self, *args, **kwargs):
-        self.calls += 1
-        return self._model.predict_on_batch(*args, **kwargs)
+        self._run = tf.function(run)
 
-    def __getattr__(self, name):
-        return getattr(self._model, name)
+    def __call__(self, images):
+        self.batch_sizes.append(int(images.shape[0]))
+        return self._run(images)
 
 
-def check_fast_predict(predict_all: Callable, model) -> CheckReport:
-    """The learner's ``predict_all(model, images)`` must match per-image predictions while
-    running the model a handful of times, not once per image."""
-    _, test = load_splits(test_size=300)
-    images = test.x_float
-    expected = np.asarray(model.predict(images, verbose=0))
-    report = CheckReport("Exercise 3 — fix the slow prediction loop")
-    counting = _CountingModel(model)
-    try:
-        result = np.asarray(predict_all(counting, images))
-    except Exception as error:  # noqa: BLE001
-        report.add("predict_all(model, 300 images)", False, f"raised {describe_error(error)}")
-        return report
-    same = result.shape == expected.shape and np.allclose(result, expected, atol=1e-5)
-    report.add("same probabilities as the model", same,
-               "ok" if same else f"expected shape {expected.shape} matching model.predict, "
-                                 f"got shape {result.shape}")
-    few = counting.calls <= 3
-    report.add("runs the model a few times, not per image", few,
-               f"ran the model {counting.calls} time(s) for {len(images)} images" +
-               ("" if few else ": every call pays a fixed overhead; pass the whole array once"))
+def _request_sizes(batch_size: int) -> tuple[int, ...]:
+    """Ragged, exact, tiny and multi-batch requests: every way a last batch can come out."""
+    return (2 * batch_size + 37, batch_size, 1, batch_size - 1, batch_size + 1)
+
+
+def check_padded_predict(predict: Callable, model, batch_size: int = 64) -> CheckReport:
+    """The learner's ``predict(compiled, images, batch_size)`` must give the model's outputs for
+    requests of any size while calling the compiled model only with full batches: one trace."""
+    check_int("batch_size", batch_size, minimum=2)
+    _, test = load_splits(test_size=4 * batch_size)
+    sizes = _request_sizes(batch_size)
+    report = CheckReport(f"Exercise 3 — one trace for every request size (batch {batch_size})")
+    compiled = CompiledModel(model)
+    for size in sizes:
+        images = test.x_float[:size]
+        try:
+            result = np.asarray(predict(compiled, images, batch_size))
+        except Exception as error:  # noqa: BLE001 - a learner's bug is a result
+            report.add(f"a request of {size} images", False, f"raised {describe_error(error)}")
+            return report
+        expected = np.asarray(model(images, training=False))
+        if result.shape != expected.shape or not np.allclose(result, expected, atol=1e-5):
+            report.add(f"a request of {size} images", False,
+                       f"expected the model's {expected.shape} outputs, got shape {result.shape}"
+                       + (" with other values" if result.shape == expected.shape else
+                          ": drop the padding rows" if len(result) > size else ""))
+            return report
+    report.add(f"requests of {', '.join(map(str, sizes))} images", True,
+               "the model's outputs, in order")
+    wrong = sorted(set(compiled.batch_sizes) - {batch_size})
+    report.add(f"every call gets exactly {batch_size} images", not wrong,
+               "ok" if not wrong else f"also called with {', '.join(map(str, wrong))} images: "
+                                      "pad the last batch up to batch_size")
+    report.add("traced once for all request sizes", compiled.traces == 1,
+               f"traced {compiled.traces} time(s)" + ("" if compiled.traces == 1 else
+               ": every new input shape traces and compiles the function again"))
     return report
+
+
+def serve_cold(predict: Callable, model, images: np.ndarray, batch_size: int) -> int:
+    """Answer one request of every size in ``_request_sizes`` with a freshly compiled model (what
+    a server pays after each start) and return how many traces it took."""
+    compiled = CompiledModel(model)
+    for size in _request_sizes(batch_size):
+        predict(compiled, images[:size], batch_size)
+    return compiled.traces

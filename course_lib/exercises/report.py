@@ -31,6 +31,7 @@ class CheckReport:
 
     title: str
     cases: list[Case] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # what a checker measured, to show
 
     def add(self, name: str, passed: bool, message: str = "") -> Case:
         case = Case(name, bool(passed), message or ("ok" if passed else "failed"))

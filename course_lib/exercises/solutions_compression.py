@@ -28,10 +28,23 @@ def prune_channels(kernel: np.ndarray, sparsity: float) -> np.ndarray:
     return pruned
 
 
-def smallest_variant(table, min_accuracy: float = 0.99) -> str | None:
-    """The name of the smallest variant (by ``size_bytes``) with accuracy >= ``min_accuracy``,
-    or None when no variant is accurate enough."""
-    good = table[table["accuracy"] >= min_accuracy]
-    if good.empty:
-        return None
-    return str(good.loc[good["size_bytes"].idxmin(), "name"])
+BYTES = {"float32": 4, "float16": 2, "int8": 1}
+
+
+def variant_cost(layers: list[dict]) -> tuple[int, int]:
+    """(bytes of weights a batch-1 call reads, multiply-adds per image) for a stack of layers."""
+    total_bytes = total_macs = 0
+    kept_before = 1.0                       # share of the previous layer's output channels kept
+    for layer in layers:
+        *inputs, channels = layer["kernel"]
+        channels -= layer.get("removed", 0)             # structured: whole filters are gone...
+        inputs[-1] = round(inputs[-1] * kept_before)    # ...and the next layer's inputs with them
+        kept_before = channels / layer["kernel"][-1]
+        per_filter = int(np.prod(inputs))               # "zeros" change nothing: still stored
+        height, width = layer.get("output_hw", (1, 1))  # a conv filter runs at every output pixel
+        total_macs += height * width * per_filter * channels
+        size = BYTES[layer["dtype"]]
+        scales = 4 * channels if layer["dtype"] == "int8" else 0   # one float32 per channel
+        bias = channels * (4 if layer["dtype"] == "int8" else size)  # int8 keeps 32-bit biases
+        total_bytes += per_filter * channels * size + scales + bias
+    return total_bytes, total_macs

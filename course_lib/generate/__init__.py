@@ -9,6 +9,8 @@
     quality        classifier agreement, confidence and diversity of generated digits
     tradeoff       every generator timed and judged alike; the speed/quality chart
     cards          the model cards the training scripts write
+    smoothing      what label smoothing's target does to sampling at temperature 1
+    diagrams       notebook 05's pictures from real tensors: mask, KV cache, schedule, roofline
 
 May use ``mnist`` (class count, the CNN judge) and the floors below it.
 """

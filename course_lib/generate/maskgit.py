@@ -10,8 +10,8 @@ The price: with every position able to see every other, nothing can be cached, s
 recomputes all 50 positions. Per image, 8 passes do about 8x the arithmetic of the KV-cached
 GPT. MaskGIT beats the GPT *without* a cache at any batch size; against the cached GPT it can
 only win where a pass over 50 positions costs little more than a pass over one (spare parallel
-hardware at small batches). On a 2-core CPU arithmetic decides: notebook 05 and
-``benchmarks/speed_quality.py`` measure it.
+hardware at small batches). Notebook 05 and ``benchmarks/speed_quality.py`` measure which way
+it goes on the machine at hand.
 
 Randomness is drawn up front from ``seed`` (two uniforms per position and pass: one picks the
 token by inverse CDF, one perturbs the confidence), so the eager loop and the XLA-compiled loop

@@ -84,6 +84,12 @@ class LayerCache(NamedTuple):
 Cache = tuple[LayerCache, ...]  # the model's cache: one LayerCache per block
 
 
+def causal_mask(time: int | tf.Tensor) -> tf.Tensor:
+    """(time, time) bools, True where query position t may see key position s: s <= t. The
+    lower triangle that keeps every position of a whole sequence from seeing its future."""
+    return tf.linalg.band_part(tf.ones([time, time], tf.bool), -1, 0)
+
+
 def attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | None = None) -> tf.Tensor:
     """Scaled dot-product attention over (batch, heads, time, head_width) tensors: each query
     mixes the values of the keys ``mask`` lets it see ((queries, keys) bools; None: all).
@@ -150,7 +156,7 @@ class Block(keras.layers.Layer):
         0..t, else every position sees all."""
         q, k, v = self._heads(self.norm1(x))
         time = tf.shape(x)[1]
-        mask = tf.linalg.band_part(tf.ones([time, time], tf.bool), -1, 0) if self.causal else None
+        mask = causal_mask(time) if self.causal else None
         mixed = tf.transpose(attend(q, k, v, mask), [0, 2, 1, 3])  # (batch, time, heads, hw)
         return self._residuals(x, tf.reshape(mixed, tf.shape(x)), training)
 
@@ -256,11 +262,11 @@ def train_gpt(model: DigitGPT, tokens: np.ndarray, labels: np.ndarray, *, epochs
               ) -> keras.callbacks.History:
     """Next-token training with AdamW, warm-up + cosine decay, optional label smoothing.
 
-    Label smoothing is off by default on purpose: it teaches the model to put a little
-    probability on EVERY token, and sampling at temperature 1.0 then draws those junk tokens
-    (a run with smoothing 0.1 scored 59% classifier agreement at temperature 1.0, and 95% with
-    top-k 40 cutting that tail off). Keras draws the progress bar. ``jit_compile`` is explicit
-    because Keras's "auto" leaves XLA off on CPU."""
+    Label smoothing is off by default (the shipped card: 0.0): a smoothed target puts
+    ``epsilon / codes`` on EVERY token, and sampling at temperature 1.0 draws from that tail
+    (``smoothing.tail_of_smoothed_target``; notebook 05 works out how often over 49 tokens).
+    Keras draws the progress bar. ``jit_compile`` is explicit because Keras's "auto" leaves XLA
+    off on CPU."""
     x, y = sequences(tokens, labels, model.spec.codes)
     codes = model.spec.codes
 

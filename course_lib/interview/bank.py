@@ -3,15 +3,14 @@
 A ``Question`` carries every text in English and Chinese (``Text``), the weak answers
 interviewers hear, and ``Evidence``: the notebook section that backs the answer.
 ``Bank.select`` picks questions by topic and difficulty in an order fixed by a seed;
-``Bank.evidence_problems`` checks that every evidence link still opens a real heading.
+``Bank.evidence_problems`` checks that every evidence link opens a real heading whose section
+prints, displays, saves or plots the evidence it names (``notebook_sections``).
 Reading and checking the file itself is ``bank_file``'s job.
 """
 
 from __future__ import annotations
 
-import json
 import random
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from urllib.parse import quote
 from course_lib import config
 from course_lib.checks import check_choice, check_int
 from course_lib.interview.languages import check_lang
+from course_lib.interview.notebook_sections import section_problem
 
 DIFFICULTIES = ("easy", "medium", "hard")
 SEED_TOPIC = "article"  # the four questions of the seed article carry this tag
@@ -38,10 +38,13 @@ class Text:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A notebook section that backs an answer: the file and a heading's exact text."""
+    """A notebook section that backs an answer: the file, a heading's exact text, and what
+    the section's code shows (a name or phrase that a code cell prints, displays, saves or
+    plots) so the link can be checked to land on the measurement, not just on a heading."""
 
     notebook: str
     heading: str
+    shows: str
 
     def href(self) -> str:
         """A link that opens the notebook at that heading (Jupyter's anchor: spaces -> '-')."""
@@ -52,29 +55,12 @@ class Evidence:
         return f"{self.notebook} § {self.heading}"
 
     def problem(self, notebooks_dir: Path | None = None) -> str | None:
-        """None when the notebook exists and has this heading, else what is wrong."""
+        """None when the notebook has this heading and its section shows ``shows``, else what
+        is wrong."""
         path = Path(notebooks_dir or config.NOTEBOOKS_DIR) / self.notebook
         if not path.is_file():
             return f"notebook {self.notebook!r} does not exist"
-        if self.heading not in notebook_headings(path):
-            return f"{self.notebook} has no heading {self.heading!r}"
-        return None
-
-
-def notebook_headings(path: Path) -> set[str]:
-    """The text of every markdown heading in a notebook (without the #s), code fences skipped."""
-    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-    headings, fenced = set(), False
-    for cell in cells:
-        if cell["cell_type"] != "markdown":
-            continue
-        for line in "".join(cell["source"]).splitlines():
-            if line.lstrip().startswith("```"):
-                fenced = not fenced
-            elif not fenced and (match := re.match(r"^#{1,6}\s+(.+?)\s*$", line)):
-                headings.add(match.group(1))
-        fenced = False
-    return headings
+        return section_problem(path, self.heading, self.shows)
 
 
 @dataclass(frozen=True)

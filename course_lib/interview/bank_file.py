@@ -164,11 +164,11 @@ class _Parser:
         return WeakAnswer(answer, why) if answer and why else None
 
     def evidence(self, raw: Any, where: str, name: str) -> Evidence | None:
-        if not isinstance(raw, Mapping) or set(raw) != {"notebook", "heading"}:
-            self.fail(where, name, f"expected {{notebook: NN_name.ipynb, heading: text}}, "
-                      f"got {_short(raw)}")
+        if not isinstance(raw, Mapping) or set(raw) != {"notebook", "heading", "shows"}:
+            self.fail(where, name, f"expected {{notebook: NN_name.ipynb, heading: text, shows: "
+                      f"a name or phrase the section's code prints}}, got {_short(raw)}")
             return None
-        notebook, heading = raw["notebook"], raw["heading"]
+        notebook, heading, shows = raw["notebook"], raw["heading"], raw["shows"]
         if not isinstance(notebook, str) or not NOTEBOOK_PATTERN.match(notebook):
             self.fail(where, f"{name}.notebook", f"expected a file name like "
                       f"'03_mnist_keras.ipynb', got {notebook!r}")
@@ -177,7 +177,11 @@ class _Parser:
             self.fail(where, f"{name}.heading", f"expected a heading's text without the #s, "
                       f"got {heading!r}")
             return None
-        return Evidence(notebook, heading.strip())
+        if not isinstance(shows, str) or not shows.strip() or shows != shows.strip():
+            self.fail(where, f"{name}.shows", f"expected the name or phrase that the section's "
+                      f"code prints, displays, saves or plots, got {shows!r}")
+            return None
+        return Evidence(notebook, heading.strip(), shows)
 
     def seed_parts(self, raw: Mapping[str, Any], where: str,
                    is_seed: bool) -> tuple[Text | None, list[Text]]:

@@ -9,13 +9,14 @@ Each piece backs one claim of the interview answers with a measurement on this m
 * ``ToyAttention`` — one attention layer in NumPy, decoded with and without a KV cache: the
   same tokens, far less work, paid for in memory;
 * ``layer_candidates`` and ``layer_per_token`` — one weight matrix applied at several batch
-  sizes: why batch-1 decoding is memory-bound and batching helps;
+  sizes: why batch-1 decoding of a model too big for the caches is memory-bound and batching
+  helps; ``decoding_floor`` — the least time such decoding can take, from the read bandwidth;
 * ``speculative_sample`` — the accept/reject rule that keeps the target model's distribution;
 * ``budget_table`` — the time per image of each scenario against the course's latency budgets
   (``measure.budgets``, which notebook 06 reads too).
 
 TensorFlow is imported only inside ``build_decoder`` and ``compiled_forward``, so the NumPy
-parts (and the exercise checker that uses ``tokens_per_image``) import quickly.
+parts (and the exercise checkers that use ``decoding_floor``) import quickly.
 """
 
 from __future__ import annotations
@@ -218,6 +219,22 @@ def layer_per_token(comparison: Comparison, weights: np.ndarray, batches: Mappin
                      "share of bandwidth": moved / seconds / (bandwidth_gbs * 1e9),
                      "share of compute": flops / seconds / (matmul_gflops * 1e9)})
     return pd.DataFrame(rows).set_index("batch")
+
+
+def decoding_floor(parameters: float, bits_per_weight: float, read_gbs: float,
+                   tokens: int) -> tuple[float, float]:
+    """The least time batch-1 decoding can take, ``(seconds per token, seconds per image)``.
+
+    Every step reads every weight once, so a token costs the weights' bytes (``bits / 8`` per
+    weight) over the read bandwidth (``read_gbs``, 10⁹ bytes per second), and an image that
+    many times over. A floor only: the KV cache, activations and overheads come on top, and a
+    model that fits in the caches is not held to it at all."""
+    check_number("parameters", parameters, positive=True)
+    check_number("bits_per_weight", bits_per_weight, positive=True)
+    check_number("read_gbs", read_gbs, positive=True)
+    check_int("tokens", tokens, minimum=1)
+    per_token = parameters * bits_per_weight / 8 / (read_gbs * 1e9)
+    return per_token, per_token * tokens
 
 
 def example_distributions(vocab: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

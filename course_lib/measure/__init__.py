@@ -8,9 +8,10 @@ Every subject of the course uses this floor; it uses only the ground floor (``ch
     timing    time one call, results materialised; ``fmt`` for numbers
     compare   ``compare``: warm-up, interleaved rounds, medians, speedups
     comparison  ``Comparison``: what ``compare`` measured, as a table or chart, saved and read
-    machine   what this machine is, and its measured compute and bandwidth limits
+    machine   what this machine is, and its measured compute and bandwidth limits (all cores)
+    roofline  the least time a kernel can take from its FLOPs and bytes; the roofline plot
     budgets   latency budgets (VR frame, game frame, ...) and cost per 1,000 images
-    results   the saved comparisons the capstone reads back
+    results   the saved comparisons notebook 06 reads back into one report
 """
 
 from course_lib.measure.compare import compare

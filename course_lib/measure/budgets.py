@@ -47,7 +47,7 @@ BUDGETS_BY_KEY = {budget.key: budget for budget in BUDGETS}
 def budgets_markdown(budgets: Sequence[Budget] = BUDGETS) -> str:
     """The budgets as a Markdown table (where, milliseconds, why) for a notebook to display:
     one table in the code, so the page can never quote a budget the code does not use."""
-    lines = ["| where | budget per image | why |", "|---|---|---|"]
+    lines = ["| where | latency budget | why |", "|---|---|---|"]
     lines += [f"| {b.name} | {fmt(b.ms)} ms | {b.why} |" for b in budgets]
     return "\n".join(lines)
 

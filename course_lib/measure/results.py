@@ -1,5 +1,5 @@
-"""One results store: every notebook saves its measurements to ``results/``; the capstone
-(notebook 06) reads them all back and says which are missing and which notebook makes them.
+"""One results store: every notebook saves its measurements to ``results/``; notebook 06's
+course report reads them all back and says which are missing and which notebook makes them.
 
 One format: every result is a ``Comparison`` written by ``Comparison.save`` (JSON with a sha256
 sidecar, a CSV beside it), read back by ``Comparison.load``. A file in any other format is

@@ -48,7 +48,7 @@ def load_model(path: str | Path):
     return keras.models.load_model(files.verify(path))
 
 
-def cached_model(recipe: Recipe, train_split, test_split=None, *, verbose="auto"):
+def cached_model(recipe: Recipe, train_split, validation_split=None, *, verbose="auto"):
     """The model trained by ``recipe``: from the cache if a whole copy is there, else trained
     now and cached. Returns ``(model, source)`` where source says which ("cache" or a reason)."""
     from course_lib.mnist.training import train
@@ -61,7 +61,7 @@ def cached_model(recipe: Recipe, train_split, test_split=None, *, verbose="auto"
             reason = f"retrained: {error}"
     else:
         reason = "trained: not in the cache yet"
-    result = train(recipe, train_split, test_split, verbose=verbose)
+    result = train(recipe, train_split, validation_split, verbose=verbose)
     save_model(result.model, path, {**result.summary(), "recipe": recipe.as_dict()})
     return result.model, reason
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from course_lib.checks import (check_array, check_bool, check_fits_in_memory, check_int,
-                               check_seed, describe_array)
+from course_lib.checks import (check_array, check_bool, check_fits_in_memory, check_fraction,
+                               check_int, check_seed, describe_array)
 from course_lib.mnist.data import IMAGE_SHAPE, NUM_CLASSES, load_mnist
 
 if TYPE_CHECKING:
@@ -83,6 +83,28 @@ def load_splits(train_size: int | None = None, test_size: int | None = None) -> 
     train = Split(x_train[:train_size], y_train[:train_size].astype(np.int64))
     test = Split(x_test[:test_size], y_test[:test_size].astype(np.int64))
     return train, test
+
+
+def hold_out(split: Split, fraction: float = 0.1, *, seed: int = 0) -> tuple[Split, Split]:
+    """``(train, validation)``: ``fraction`` of every class moved to a validation split.
+
+    Why: a model chosen or stopped by its *test* accuracy is tuned to the test set, so the test
+    number stops measuring new digits. Decisions use the validation split; the test split is
+    read once, at the end. Stratified (each digit keeps its share) and seeded, so the split is
+    the same on every run; both parts keep the original order."""
+    check_fraction("fraction", fraction)
+    check_seed(seed)
+    validate(split.x, split.y, name="split.x")
+    rng = np.random.default_rng(seed)
+    chosen = [rng.permutation(np.flatnonzero(split.y == digit))
+              [:round(fraction * np.count_nonzero(split.y == digit))]
+              for digit in range(NUM_CLASSES)]
+    held = np.zeros(len(split), dtype=bool)
+    held[np.concatenate(chosen)] = True
+    if held.all() or not held.any():
+        raise ValueError(f"fraction: {fraction:g} of {len(split):,} images leaves "
+                         f"{'no training' if held.all() else 'no validation'} images")
+    return Split(split.x[~held], split.y[~held]), Split(split.x[held], split.y[held])
 
 
 def make_dataset(split: Split, batch_size: int, *, vectorize: bool = True,

@@ -34,10 +34,10 @@ def seed_generate_image(shape, size):
     """THE COURSE'S BUGGY STARTING POINT: the seed article's function exactly as printed.
 
     Kept unchanged so notebook 02 can show what is wrong with it: 'square' fills the whole
-    canvas, 'rectangle' draws two squares on a diagonal, and an unknown shape name gives a blank
-    white image without any error. (The article then calls ``image.show()``, which opens an
-    external viewer and does nothing useful in JupyterLab, so here the image is only returned.)
-    Use :func:`draw_shape` instead.
+    canvas, 'rectangle' draws two squares on a diagonal, an unknown shape name gives a blank
+    white image without any error, and every box is one pixel too big (Pillow's ``[x0, y0, x1,
+    y1]`` includes both ends). (The article then calls ``image.show()``, which opens an external
+    viewer, never the notebook, so here the image is only returned.) Use :func:`draw_shape`.
     """
     image = Image.new('RGB', size, (255, 255, 255))
     draw = ImageDraw.Draw(image)
