@@ -70,7 +70,7 @@ class FakeComparison:
 
 def test_bytes_counted_are_the_weights_and_the_cache(model):
     tables = (SMALL.vocab_in + SMALL.positions) * SMALL.width
-    assert diagrams.weight_bytes(model) == 4 * (model.count_params() - tables)
+    assert model.weights_read_per_pass() == model.count_params() - tables
     assert diagrams.cache_bytes(SMALL, 3) == 4 * 2 * SMALL.depth * 3 * SMALL.length * SMALL.width
     with pytest.raises(ValueError, match="batch"):
         diagrams.cache_bytes(SMALL, 0)
@@ -84,9 +84,9 @@ def test_ladder_points_count_per_call(model):
     eight = points["cached_xla, b8"]
     assert eight.seconds == pytest.approx(0.016)
     assert eight.flops == 8 * tiny_gpt.flops_per_image(SMALL, "cached")
-    assert eight.bytes_moved == SMALL.length * (diagrams.weight_bytes(model)
+    assert eight.bytes_moved == SMALL.length * (4 * model.weights_read_per_pass()
                                                 + diagrams.cache_bytes(SMALL, 8))
-    assert points["recompute_xla, b1"].bytes_moved == SMALL.length * diagrams.weight_bytes(model)
+    assert points["recompute_xla, b1"].bytes_moved == SMALL.length * 4 * model.weights_read_per_pass()
     # batching shares the weights: more FLOPs per byte
     assert eight.intensity > points["cached_xla, b1"].intensity
     figure = diagrams.plot_ladder_roofline(_limits(), list(points.values()))
@@ -109,11 +109,3 @@ def test_roofline_reading_says_which_side_and_how_far():
     far = diagrams.roofline_reading(limits, RooflinePoint("c", 1e9, 1e9, 5.0))
     assert far.startswith("c: memory side, 50x") and "at most 2% of it" in far
     assert "peak probe" in diagrams.roofline_reading(limits, RooflinePoint("d", 1e12, 1e9, 1.0))
-
-
-def test_time_over_roofline_is_measured_over_least_time():
-    from course_lib.measure.roofline import RooflinePoint
-
-    limits = _limits()  # memory side: 1 GB at 10 GB/s = 0.1 s; compute side: 1 TFLOP = 10 s
-    assert diagrams.time_over_roofline(limits, RooflinePoint("m", 1e9, 1e9, 5.0)) == pytest.approx(50)
-    assert diagrams.time_over_roofline(limits, RooflinePoint("c", 1e12, 1e9, 5.0)) == pytest.approx(0.5)

@@ -9,7 +9,8 @@ import pytest  # noqa: E402
 
 from course_lib.measure.machine import MachineLimits  # noqa: E402
 from course_lib.measure.roofline import (  # noqa: E402
-    RooflinePoint, attainable_gflops, bound_by, plot_roofline, predicted_seconds, ridge_point)
+    RooflinePoint, attainable_gflops, bound_by, plot_roofline, predicted_seconds, ridge_point,
+    time_over_roofline)
 
 # 100 GFLOP/s and 10 GB/s: the ridge point is at 10 FLOP/byte.
 LIMITS = MachineLimits(matmul_gflops=100, bandwidth_gbs=10, copy_gbs=12)
@@ -78,3 +79,9 @@ def test_plot_has_the_roofline_the_ridge_and_every_point():
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=f"^{name}"):
         call()
+
+
+def test_time_over_roofline_is_measured_over_least_time():
+    # memory side: 1 GB at 10 GB/s = 0.1 s; compute side: 1 TFLOP at 100 GFLOP/s = 10 s
+    assert time_over_roofline(LIMITS, RooflinePoint("m", 1e9, 1e9, 5.0)) == pytest.approx(50)
+    assert time_over_roofline(LIMITS, RooflinePoint("c", 1e12, 1e9, 5.0)) == pytest.approx(0.5)

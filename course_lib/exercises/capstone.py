@@ -117,20 +117,20 @@ class Plan:
 def contenders(gpt: tiny_gpt.DigitGPT, maskgit_model: tiny_gpt.DigitGPT, tokenizer,
                cvae: one_shot.DigitCVAE) -> dict[str, Contender]:
     """The generators of ``GENERATORS`` by key; FLOPs from notebook 05's counts, weights from
-    the models (the cVAE samples with its decoder only)."""
+    the models (the weights a pass reads; the cVAE samples with its decoder only)."""
     def generator(key: str, steps: int = 1) -> tradeoff.Generator:
         return tradeoff.generators(gpt, maskgit_model, tokenizer, cvae, (steps,))[key]
 
     decoder = cvae.expand.count_params() + cvae.upsample.count_params()
     found = {}
-    for key, weights in (("gpt_recompute_xla", gpt.count_params()),
-                         ("gpt_cached_xla", gpt.count_params()), ("cvae", decoder)):
+    for key, weights in (("gpt_recompute_xla", gpt.weights_read_per_pass()),
+                         ("gpt_cached_xla", gpt.weights_read_per_pass()), ("cvae", decoder)):
         made = generator(key)
         found[key] = Contender(key, made.label, made.passes, made.flops_per_image / made.passes,
                                weights, lambda passes, key=key: generator(key))
     found[MASKGIT] = Contender(MASKGIT, "MaskGIT, N passes", None,
                                maskgit.flops_per_pass(maskgit_model.spec),
-                               maskgit_model.count_params(),
+                               maskgit_model.weights_read_per_pass(),
                                lambda passes: generator(f"maskgit_{passes}", passes))
     return found
 
@@ -148,7 +148,8 @@ def contenders_table(found: Mapping[str, Contender]):
     return pd.DataFrame([{"generator": c.key, "label": c.label,
                           "passes": "you choose" if c.passes is None else c.passes,
                           "MFLOP per pass per image": c.flops_per_pass / 1e6,
-                          "weights": c.weights} for c in found.values()]).set_index("generator")
+                          "weights read per pass": c.weights}
+                         for c in found.values()]).set_index("generator")
 
 
 def card_quality(challenge: Challenge = CHALLENGE):

@@ -117,13 +117,6 @@ def plot_maskgit_schedule(length: int, steps: Sequence[int], ax=None):
 
 # --- the sampler ladder on this machine's roofline ----------------------------------------------
 
-def weight_bytes(model: DigitGPT) -> int:
-    """Bytes of weights one forward step reads: every weight but the two embedding tables, of
-    which a step reads one row each (float32, 4 bytes a number)."""
-    tables = model.embed.embeddings.shape.num_elements() + model.position.embeddings.shape.num_elements()
-    return 4 * (model.count_params() - tables)
-
-
 def cache_bytes(spec: tiny_gpt.GPTConfig, batch: int) -> int:
     """Bytes of keys and values a cached step reads: every block's full, fixed-length cache
     (``attend`` runs over all slots and masks the empty ones), float32."""
@@ -145,7 +138,8 @@ def ladder_points(results: dict, model: DigitGPT) -> list:
     for batch, result in results.items():
         for rung in result.names():
             mode = samplers.LADDER[rung].flops
-            moved = weight_bytes(model) + (cache_bytes(model.spec, batch) if mode == "cached" else 0)
+            moved = 4 * model.weights_read_per_pass() \
+                + (cache_bytes(model.spec, batch) if mode == "cached" else 0)  # float32
             points.append(RooflinePoint(f"{rung}, b{batch}",
                                         tiny_gpt.flops_per_image(model.spec, mode) * batch,
                                         model.spec.length * moved,
@@ -170,18 +164,10 @@ def plot_ladder_roofline(limits, points: Sequence) -> object:
     return figure
 
 
-def time_over_roofline(limits, point) -> float:
-    """A point's measured time over the least time the roofline allows it
-    (``predicted_seconds``): 1 is on the roof, 100 means its FLOPs and bytes explain 1% of it."""
-    from course_lib.measure.roofline import predicted_seconds
-
-    return point.seconds / predicted_seconds(limits, point.flops, point.bytes_moved)
-
-
 def roofline_reading(limits, point) -> str:
     """One point against the roofline, in words: ``time_over_roofline``, and which limit the
     roofline's least time comes from."""
-    from course_lib.measure.roofline import bound_by
+    from course_lib.measure.roofline import bound_by, time_over_roofline
 
     ratio = time_over_roofline(limits, point)
     side = bound_by(limits, point.flops, point.bytes_moved)

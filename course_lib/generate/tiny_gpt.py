@@ -200,6 +200,13 @@ class DigitGPT(keras.Model):
             x = x[:, 1:]  # the class token's own output predicts nothing
         return self.head(self.norm(x))
 
+    def weights_read_per_pass(self) -> int:
+        """Weights one forward pass reads from memory: all of them but the two embedding
+        tables, of which a pass reads only its tokens' rows (counted as none)."""
+        tables = self.embed.embeddings.shape.num_elements() \
+            + self.position.embeddings.shape.num_elements()
+        return self.count_params() - tables
+
     def empty_cache(self, batch: int) -> Cache:
         """Zero key and value caches for every block, full length from the start."""
         shape = [batch, self.spec.heads, self.spec.length, self.spec.width // self.spec.heads]

@@ -73,6 +73,12 @@ def predicted_seconds(limits: MachineLimits, flops: float, bytes_moved: float) -
     return max(flops / (limits.matmul_gflops * 1e9), bytes_moved / (limits.bandwidth_gbs * 1e9))
 
 
+def time_over_roofline(limits: MachineLimits, point: RooflinePoint) -> float:
+    """A point's measured time over the least time the roofline allows it
+    (``predicted_seconds``): 1 is on the roof, 100 means its FLOPs and bytes explain 1% of it."""
+    return point.seconds / predicted_seconds(limits, point.flops, point.bytes_moved)
+
+
 def bound_by(limits: MachineLimits, flops: float, bytes_moved: float) -> str:
     """'memory' below the ridge point (moving the bytes takes longer than the FLOPs), else
     'compute'."""
