@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from course_lib import config
 from course_lib.generate import maskgit, one_shot, tiny_gpt, tradeoff  # noqa: E402
 from course_lib.measure.machine import describe, measure_limits  # noqa: E402
-from course_lib.measure import fmt  # noqa: E402
+from course_lib.measure import fmt, results  # noqa: E402
 from course_lib.mnist.splits import load_splits  # noqa: E402
 from course_lib.mnist.model_store import load_classifier  # noqa: E402
 
@@ -81,10 +81,7 @@ def report_claims(timings: dict, qualities: dict) -> int:
             agreement = qualities[key].agreement
             checks.append((agreement >= 0.9, f"{key}: classifier agreement {agreement:.1%} "
                                              "(target >= 90%)"))
-    print()
-    for ok, line in checks:
-        print(f"{'PASS' if ok else 'FAIL'}  {line}")
-    return 0 if all(ok for ok, _ in checks) else 1
+    return results.report_checks(checks)
 
 
 if __name__ == "__main__":

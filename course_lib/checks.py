@@ -186,3 +186,13 @@ def check_bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name}: expected True or False, got {value!r} ({type(value).__name__})")
     return value
+
+
+def check_distribution(name: str, value: object, *, atol: float = 1e-6) -> np.ndarray:
+    """``value`` as a float64 probability vector: 1-D, finite, every entry >= 0, summing to 1
+    (within ``atol``). A ValueError names the argument and says which of these fails."""
+    array = check_array(name, value, ndim=1, finite=True, nonempty=True).astype(np.float64)
+    if array.min() < 0 or not math.isclose(array.sum(), 1.0, abs_tol=atol):
+        raise ValueError(f"{name}: expected probabilities >= 0 that sum to 1, got values from "
+                         f"{array.min():.3g} to {array.max():.3g} summing to {array.sum():.6g}")
+    return array

@@ -23,12 +23,9 @@ SCRIPT = "scripts/train_digit_gpt.py"
 
 
 def train(args: argparse.Namespace) -> dict:
-    import keras
-
     from course_lib import config
     from course_lib.generate import cards, tiny_gpt
     from course_lib.generate.image_tokens import fit_tokenizer
-    from course_lib.measure.machine import stamp
     from course_lib.mnist.splits import load_splits
 
     config.set_seed(RECIPE["seed"])
@@ -38,40 +35,22 @@ def train(args: argparse.Namespace) -> dict:
                               iterations=RECIPE["kmeans_iterations"],
                               sample=RECIPE["kmeans_sample"], seed=RECIPE["seed"])
     tokens, test_tokens = tokenizer.encode(train_split.x), tokenizer.encode(test_split.x)
-    print(f"tokenizer: {time.perf_counter() - start:.0f} s, test reconstruction MSE "
-          f"{tokenizer.reconstruction_error(test_split.x):.5f}")
+    mse = round(tokenizer.reconstruction_error(test_split.x), 5)
+    print(f"tokenizer: {time.perf_counter() - start:.0f} s, test reconstruction MSE {mse:.5f}")
     spec = tiny_gpt.GPTConfig(RECIPE["codes"], tokenizer.tokens_per_image, RECIPE["width"],
                               RECIPE["depth"], RECIPE["heads"], RECIPE["dropout"])
-    model = tiny_gpt.build(spec, seed=RECIPE["seed"])
-    epochs = args.epochs or RECIPE["epochs"]
-    checkpoint = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: tiny_gpt.save(model, tokenizer, args.checkpoint))
-    start = time.perf_counter()
-    history = tiny_gpt.train_gpt(
-        model, tokens, train_split.y, epochs=epochs, batch_size=RECIPE["batch_size"],
-        learning_rate=RECIPE["learning_rate"], label_smoothing=RECIPE["label_smoothing"],
-        validation=(test_tokens, test_split.y), verbose=2, callbacks=[checkpoint])
-    train_s = time.perf_counter() - start
-    card = cards.training_card(
-        "tiny class-conditional GPT over 4x4-patch image tokens (notebook 05)", SCRIPT, args,
-        RECIPE, model.count_params(), train_s, history.history,
-        tokenizer_test_mse=round(tokenizer.reconstruction_error(test_split.x), 5))
-    tiny_gpt.save(model, tokenizer, args.output, stamp(card))
-    print(f"wrote {args.output} after {train_s:.0f} s of training")
-    return card
+    return cards.train_and_save(
+        tiny_gpt.build(spec, seed=RECIPE["seed"]), tokenizer, tiny_gpt.train_gpt,
+        (tokens, train_split.y, (test_tokens, test_split.y)), args, RECIPE,
+        "tiny class-conditional GPT over 4x4-patch image tokens (notebook 05)", SCRIPT,
+        card_extra={"tokenizer_test_mse": mse}, label_smoothing=RECIPE["label_smoothing"])
 
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:
     """Sample 100 digits per class at temperature 1.0; record the classifier's agreement."""
-    from course_lib.generate import cards, tiny_gpt
-    from course_lib.generate.quality import judge
-    from course_lib.mnist.model_store import load_classifier
+    from course_lib.generate import cards
 
-    model, tokenizer = tiny_gpt.load(args.output)
-    quality = judge(model, tokenizer, load_classifier(), per_class=100, temperature=1.0, seed=0)
-    print(quality)
-    cards.record_quality(args, card, SCRIPT, quality)
-    return cards.meets_bar(quality, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
+    return cards.judge_gpt(args, card, SCRIPT, REQUIRED_AGREEMENT, REQUIRED_PER_CLASS)
 
 
 def main(argv: list[str] | None = None) -> int:

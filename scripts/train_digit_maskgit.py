@@ -13,7 +13,6 @@ curve and the classifier agreement of 100 samples per class at several numbers o
 from __future__ import annotations
 
 import argparse
-import time
 
 RECIPE = {"width": 128, "depth": 3, "heads": 4, "dropout": 0.1, "epochs": 12,
           "batch_size": 128, "learning_rate": 2e-3, "weight_decay": 0.05,
@@ -25,11 +24,8 @@ SCRIPT = "scripts/train_digit_maskgit.py"
 
 
 def train(args: argparse.Namespace) -> dict:
-    import keras
-
     from course_lib import config
     from course_lib.generate import cards, maskgit, tiny_gpt
-    from course_lib.measure.machine import stamp
     from course_lib.mnist.splits import load_splits
 
     config.set_seed(RECIPE["seed"])
@@ -39,22 +35,10 @@ def train(args: argparse.Namespace) -> dict:
     spec = tiny_gpt.GPTConfig(tokenizer.vocab_size, tokenizer.tokens_per_image,
                               RECIPE["width"], RECIPE["depth"], RECIPE["heads"],
                               RECIPE["dropout"], causal=False)
-    model = tiny_gpt.build(spec, seed=RECIPE["seed"])
-    epochs = args.epochs or RECIPE["epochs"]
-    checkpoint = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: tiny_gpt.save(model, tokenizer, args.checkpoint))
-    start = time.perf_counter()
-    history = maskgit.train_maskgit(
-        model, tokens, train_split.y, epochs=epochs, batch_size=RECIPE["batch_size"],
-        learning_rate=RECIPE["learning_rate"], validation=(test_tokens, test_split.y),
-        verbose=2, callbacks=[checkpoint])
-    train_s = time.perf_counter() - start
-    card = cards.training_card(
-        "bidirectional MaskGIT Transformer over the GPT's 4x4-patch tokens (notebook 05)",
-        SCRIPT, args, RECIPE, model.count_params(), train_s, history.history)
-    tiny_gpt.save(model, tokenizer, args.output, stamp(card))
-    print(f"wrote {args.output} after {train_s:.0f} s of training")
-    return card
+    return cards.train_and_save(
+        tiny_gpt.build(spec, seed=RECIPE["seed"]), tokenizer, maskgit.train_maskgit,
+        (tokens, train_split.y, (test_tokens, test_split.y)), args, RECIPE,
+        "bidirectional MaskGIT Transformer over the GPT's 4x4-patch tokens (notebook 05)", SCRIPT)
 
 
 def evaluate(args: argparse.Namespace, card: dict) -> int:

@@ -1,6 +1,7 @@
 """The question bank: it validates, it is bilingual, its evidence links resolve, a malformed
 entry is reported with its id and field, and selection follows its options and seed."""
 
+import collections
 import copy
 import json
 import re
@@ -19,7 +20,7 @@ RAW = yaml.safe_load(BANK_PATH.read_text(encoding="utf-8"))
 SEED_IDS = {"seed-what-is-llm", "seed-why-slow", "seed-how-to-speed-up", "seed-where-it-matters"}
 EVIDENCE_NOTEBOOKS = {"00_start_here.ipynb", "01_interview_qa.ipynb", "02_drawing_shapes.ipynb",
                       "03_mnist_keras.ipynb", "04_model_compression.ipynb",
-                      "05_llm_image_generation.ipynb"}
+                      "05_llm_image_generation.ipynb", "06_decoding_at_scale.ipynb"}
 
 
 def _texts(question):
@@ -103,10 +104,11 @@ def test_every_evidence_link_lands_on_a_section_that_shows_its_evidence(question
     assert link.problem() is None, f"question {question_id!r}: evidence {index}: {link.problem()}"
 
 
-def test_the_bank_reports_no_broken_links_and_most_land_in_notebook_01():
+def test_the_bank_reports_no_broken_links_and_notebook_01_holds_the_most():
+    """Notebook 01 is the interview notebook: its live demos back more answers than any other."""
     assert BANK.evidence_problems() == []
-    links = [link for _, _, link in _links()]
-    assert sum(link.notebook == "01_interview_qa.ipynb" for link in links) > len(links) / 2
+    per_notebook = collections.Counter(link.notebook for _, _, link in _links())
+    assert per_notebook.most_common(1)[0][0] == "01_interview_qa.ipynb", per_notebook
 
 
 def _write_notebook(path, cells):

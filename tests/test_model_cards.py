@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from course_lib import files
@@ -61,3 +62,35 @@ def test_the_bar(capsys, agreement, weakest, code):
     assert cards.meets_bar(quality(agreement, weakest), 0.90, 0.75, " at 8 passes") == code
     printed = capsys.readouterr().out
     assert ("PASS" if code == 0 else "FAIL") in printed and "at 8 passes" in printed
+
+
+def test_train_and_save_checkpoints_every_epoch_and_writes_a_verified_card(tmp_path):
+    """The scripts' shared training step: train with a checkpoint callback, then the weights and
+    their card, both verified when read back (a stand-in ``train`` keeps the test fast)."""
+    from course_lib.generate import tiny_gpt
+    from course_lib.generate.image_tokens import Tokenizer
+
+    model = tiny_gpt.build(tiny_gpt.GPTConfig(codes=8, length=4, width=16, depth=1, heads=2))
+    tokenizer = Tokenizer(np.zeros((8, 4), np.float32), 2)
+    seen = {}
+
+    def train(model_, tokens, labels, *, epochs, callbacks, **options):
+        seen.update(epochs=epochs, options=options, tokens=tokens.shape)
+        callbacks[0].on_epoch_end(0, {})  # what Keras calls after an epoch
+        return type("History", (), {"history": {"loss": [1.23456]}})()
+
+    args = cards.parser("x", tmp_path / "m.npz", checkpoint=True).parse_args(
+        ["--checkpoint", str(tmp_path / "ck.npz"), "--epochs", "2"])
+    recipe = {"epochs": 10, "batch_size": 4, "learning_rate": 1e-3}
+    card = cards.train_and_save(model, tokenizer, train, (np.zeros((6, 4)), np.zeros(6), None),
+                                args, recipe, "a tiny model", "scripts/make.py",
+                                card_extra={"note": 1}, label_smoothing=0.1)
+    assert seen == {"epochs": 2, "tokens": (6, 4),
+                    "options": {"batch_size": 4, "learning_rate": 1e-3, "validation": None,
+                                "verbose": 2, "label_smoothing": 0.1}}
+    assert files.verify(tmp_path / "ck.npz") and files.verify(tmp_path / "m.npz")
+    written = json.loads(files.verify(tmp_path / "m.json").read_text())
+    assert written["note"] == 1 and written["history"] == {"loss": [1.2346]}
+    assert card["command"] == "python scripts/make.py --epochs 2" and "machine" in written
+    reloaded, _ = tiny_gpt.load(tmp_path / "m.npz")
+    assert all(np.array_equal(a, b) for a, b in zip(reloaded.get_weights(), model.get_weights()))

@@ -52,12 +52,12 @@ def to_tflite(model: Any, kind: str = "float32",
         converter.inference_output_type = tf.int8
     elif representative is not None:
         raise ValueError(f"representative: only used by kind='int8', got it with kind={kind!r}")
-    with _quietly():  # the converter prints its SavedModel signature and warns about defaults
+    with quietly():  # the converter prints its SavedModel signature and warns about defaults
         return bytes(converter.convert())
 
 
 @contextlib.contextmanager
-def _quietly() -> Any:
+def quietly() -> Any:
     """Silence the converter's chatter: Python prints, warnings and TensorFlow's logger, and the
     C++ logs it writes straight to file descriptors 1 and 2. On an error the logs are shown."""
     sys.stdout.flush()
@@ -105,7 +105,7 @@ def keras_int8(model: Any) -> Any:
     stay float32.
     """
     quantized = copy_model(model)
-    with _quietly():  # one warning per layer it leaves alone
+    with quietly():  # one warning per layer it leaves alone
         quantized.quantize("int8")
     return quantized
 

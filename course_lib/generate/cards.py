@@ -80,3 +80,46 @@ def meets_bar(quality: Quality, agreement: float, per_class: float, setting: str
           f"{quality.agreement:.1%} (>= {agreement:.0%}), weakest class "
           f"{min(quality.per_class):.0%} (>= {per_class:.0%})")
     return 0 if ok else 1
+
+
+def train_and_save(model: Any, tokenizer: Any, train: Callable[..., Any], data: tuple,
+                   args: argparse.Namespace, recipe: Mapping, what: str, script: str, *,
+                   card_extra: Mapping | None = None, **options: Any) -> dict:
+    """Train a token Transformer with ``train(model, tokens, labels, ...)`` on ``data`` =
+    (tokens, labels, validation), writing a checkpoint after every epoch (``--checkpoint``), then
+    save the weights with its training card (plus ``card_extra``); the card. ``options`` go to
+    ``train``."""
+    import time
+
+    import keras
+
+    from course_lib.generate import tiny_gpt
+
+    tokens, labels, validation = data
+    checkpoint = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: tiny_gpt.save(model, tokenizer, args.checkpoint))
+    start = time.perf_counter()
+    history = train(model, tokens, labels, epochs=args.epochs or recipe["epochs"],
+                    batch_size=recipe["batch_size"], learning_rate=recipe["learning_rate"],
+                    validation=validation, verbose=2, callbacks=[checkpoint], **options)
+    train_s = time.perf_counter() - start
+    card = training_card(what, script, args, recipe, model.count_params(), train_s,
+                         history.history, **(card_extra or {}))
+    tiny_gpt.save(model, tokenizer, args.output, stamp(card))
+    print(f"wrote {args.output} after {train_s:.0f} s of training")
+    return card
+
+
+def judge_gpt(args: argparse.Namespace, card: Mapping, script: str, agreement: float,
+              per_class: float) -> int:
+    """100 digits per class from the GPT at ``--output``, temperature 1.0, judged by the
+    classifier and recorded on its card; the exit code of ``meets_bar``."""
+    from course_lib.generate import tiny_gpt
+    from course_lib.generate.quality import judge
+    from course_lib.mnist.model_store import load_classifier
+
+    model, tokenizer = tiny_gpt.load(args.output)
+    quality = judge(model, tokenizer, load_classifier(), per_class=100, temperature=1.0, seed=0)
+    print(quality)
+    record_quality(args, card, script, quality)
+    return meets_bar(quality, agreement, per_class)

@@ -64,9 +64,15 @@ def request(classes: int | Sequence[int] | np.ndarray, *, batch: int | None, tem
 def uniform_noise(shape: Sequence[int], seed: int, stream: int) -> tf.Tensor:
     """Uniform numbers in [1e-7, 1) from ``seed`` alone (stateless Philox): the same numbers
     every run, eager or compiled. ``stream`` keeps two generators' draws apart; 1e-7 keeps
-    ``log(u)`` finite."""
-    return tf.random.stateless_uniform(shape, seed=[seed, stream], minval=1e-7, maxval=1.0,
-                                       alg="philox")
+    ``log(u)`` finite. Drawn by one graph function (not XLA, whose Philox is another stream):
+    the same numbers as an eager call, without its per-call overhead (about 2.5x slower eager,
+    a millisecond or more per image at batch 1 on the course's 2-core CPU)."""
+    return _philox_uniform(tf.constant(shape, tf.int32), tf.constant([seed, stream], tf.int64))
+
+
+@tf.function(reduce_retracing=True)
+def _philox_uniform(shape: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    return tf.random.stateless_uniform(shape, seed=seed, minval=1e-7, maxval=1.0, alg="philox")
 
 
 def check_classes(classes: int | Sequence[int] | np.ndarray, batch: int | None) -> np.ndarray:

@@ -145,7 +145,7 @@ class Block(keras.layers.Layer):
         q, k, v = tf.unstack(tf.transpose(tf.reshape(self.qkv(x), shape), [2, 0, 3, 1, 4]))
         return q, k, v
 
-    def _residuals(self, x: tf.Tensor, mixed: tf.Tensor, training: bool) -> tf.Tensor:
+    def residuals(self, x: tf.Tensor, mixed: tf.Tensor, training: bool) -> tf.Tensor:
         """The heads' output ``mixed`` (shaped like x) projected and added to x; then the MLP,
         added too."""
         x = x + self.drop(self.out(mixed), training=training)
@@ -158,7 +158,7 @@ class Block(keras.layers.Layer):
         time = tf.shape(x)[1]
         mask = causal_mask(time) if self.causal else None
         mixed = tf.transpose(attend(q, k, v, mask), [0, 2, 1, 3])  # (batch, time, heads, hw)
-        return self._residuals(x, tf.reshape(mixed, tf.shape(x)), training)
+        return self.residuals(x, tf.reshape(mixed, tf.shape(x)), training)
 
     def step(self, x: tf.Tensor, position: tf.Tensor, cache: LayerCache,
              write: Callable = write_cache) -> tuple[tf.Tensor, LayerCache]:
@@ -173,7 +173,7 @@ class Block(keras.layers.Layer):
         cache = LayerCache(write(cache.keys, position, k), write(cache.values, position, v))
         visible = tf.range(tf.shape(cache.keys)[2]) <= position  # (slots,)
         mixed = attend(q[:, :, None], cache.keys, cache.values, visible[None, :])
-        return self._residuals(x, tf.reshape(mixed, tf.shape(x)), training=False), cache
+        return self.residuals(x, tf.reshape(mixed, tf.shape(x)), training=False), cache
 
 
 class DigitGPT(keras.Model):

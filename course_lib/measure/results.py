@@ -1,4 +1,4 @@
-"""One results store: every notebook saves its measurements to ``results/``; notebook 06's
+"""One results store: every notebook saves its measurements to ``results/``; notebook 07's
 course report reads them all back and says which are missing and which notebook makes them.
 
 One format: every result is a ``Comparison`` written by ``Comparison.save`` (JSON with a sha256
@@ -146,3 +146,12 @@ def _result_path(name: object, results_dir: str | os.PathLike | None) -> Path:
         raise ValueError(f"name: expected letters, digits, '_', '.' or '-' (a file name in "
                          f"results/, no .json), got {name!r}")
     return _folder("results_dir", results_dir, config.RESULTS_DIR) / f"{name}.json"
+
+
+def report_checks(checks: list[tuple[bool, str]]) -> int:
+    """Print a benchmark's targets, one ``PASS``/``FAIL`` line each (``(met, what)``, ``what``
+    naming the measured ratio and its target); the exit code: 0 if all were met, else 1."""
+    print()
+    for met, what in checks:
+        print(f"{'PASS' if met else 'FAIL'}  {what}")
+    return 0 if all(met for met, _ in checks) else 1
