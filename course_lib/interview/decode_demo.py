@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from course_lib.checks import (check_array, check_fraction, check_int, check_number,
-                               check_seed)
+from course_lib.checks import (check_array, check_distribution, check_fraction, check_int,
+                               check_number, check_seed)
 from course_lib.generate.image_tokens import tokens_per_image
 from course_lib.measure.budgets import BUDGETS, Budget
 
@@ -249,11 +249,7 @@ def example_distributions(vocab: int = 16, seed: int = 0) -> tuple[np.ndarray, n
 def _check_distributions(target: object, draft: object) -> None:
     """Both are next-token distributions over the same vocabulary: 1-D, finite, >= 0, sum 1."""
     for name, value in (("target", target), ("draft", draft)):
-        check_array(name, value, ndim=1, finite=True, nonempty=True)
-        if value.min() < 0 or not np.isclose(value.sum(), 1.0, atol=1e-6):
-            raise ValueError(f"{name}: expected probabilities >= 0 that sum to 1, got values "
-                             f"from {value.min():.3g} to {value.max():.3g} summing to "
-                             f"{value.sum():.6g}")
+        check_distribution(name, value)
     if target.shape != draft.shape:
         raise ValueError(f"draft: expected the target's shape {target.shape}, got {draft.shape}")
 
