@@ -13,12 +13,14 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
 Loaded = TypeVar("Loaded")
+Model = TypeVar("Model")
 
 
 class FileIntegrityError(RuntimeError):
@@ -106,6 +108,11 @@ def write_card(model_path: str | os.PathLike, card: Mapping) -> Path:
                              json.dumps(card, indent=2) + "\n")
 
 
+def read_card(model_path: str | os.PathLike) -> dict:
+    """The JSON card ``write_card`` wrote beside a model, its hash checked first."""
+    return json.loads(verify(Path(model_path).with_suffix(".json")).read_text())
+
+
 def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Every array of an .npz written by ``write_arrays``, its hash checked first."""
     with np.load(verify(path)) as archive:
@@ -128,6 +135,19 @@ def read_weights(path: str | os.PathLike
     spec = json.loads(str(arrays.pop("spec")))
     names = sorted(key for key in arrays if key.startswith("w"))
     return spec, [arrays.pop(key) for key in names], arrays
+
+
+def write_model(path: str | os.PathLike, model: Any, card: Mapping | None = None) -> Path:
+    """A Keras model with a dataclass ``spec`` (its shape): ``write_weights`` of its weights."""
+    return write_weights(path, model.get_weights(), asdict(model.spec), card)
+
+
+def read_model(path: str | os.PathLike, build: Callable[[dict], Model]) -> Model:
+    """What ``write_model`` wrote, hash checked: ``build(spec)`` given the weights."""
+    spec, weights, _ = read_weights(path)
+    model = build(spec)
+    model.set_weights(weights)
+    return model
 
 
 def load_shipped(load: Callable[[Path], Loaded], path: str | os.PathLike,

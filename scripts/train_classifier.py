@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"below the required {REQUIRED_ACCURACY:.1%}: not saved", file=sys.stderr)
         return 1
     card = {
-        "what": "MNIST digit classifier (CNN), the judge of notebooks 03-07",
+        "what": "MNIST digit classifier (CNN), the judge of notebooks 03-08",
         "command": "python scripts/train_classifier.py",
         "recipe": CNN_RECIPE.as_dict(),
         "test_accuracy": round(evaluation.accuracy, 4),

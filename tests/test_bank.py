@@ -20,7 +20,8 @@ RAW = yaml.safe_load(BANK_PATH.read_text(encoding="utf-8"))
 SEED_IDS = {"seed-what-is-llm", "seed-why-slow", "seed-how-to-speed-up", "seed-where-it-matters"}
 EVIDENCE_NOTEBOOKS = {"00_start_here.ipynb", "01_interview_qa.ipynb", "02_drawing_shapes.ipynb",
                       "03_mnist_keras.ipynb", "04_model_compression.ipynb",
-                      "05_llm_image_generation.ipynb", "06_decoding_at_scale.ipynb"}
+                      "05_llm_image_generation.ipynb", "06_decoding_at_scale.ipynb",
+                      "07_diffusion.ipynb"}
 
 
 def _texts(question):
@@ -81,10 +82,38 @@ def test_the_seed_critiques_name_what_the_article_gets_wrong(claim, words):
 @pytest.mark.parametrize("subject", [
     "tokens per", "KV cache", "batch", "quantiz", "int8", "prun", "distil", "roofline",
     "bandwidth", "input pipeline", "XLA", "mixed precision", "data parallel", "MaskGIT",
-    "diffusion", "speculative", "VR", "60 fps", "Keras",
+    "diffusion", "speculative", "VR", "60 fps", "Keras", "full pass", "DDIM", "eta = 0",
+    "classifier-free guidance", "reflow", "consistency model", "latent diffusion",
 ])
 def test_the_bank_covers_every_subject_of_the_issue(subject):
     assert any(subject.lower() in (q.question.en + q.answer.en).lower() for q in BANK), subject
+
+
+@pytest.mark.parametrize("method, paper", [
+    ("DDPM", "Ho et al., 2020"), ("DDIM", "Song et al., 2021"),
+    ("classifier-free guidance", "Ho & Salimans, 2022"),
+    ("progressive distillation", "Salimans & Ho, 2022"), ("consistency models", "Song et al., 2023"),
+    ("LCM", "Luo et al., 2023"), ("rectified flow", "Liu et al., 2023"),
+    ("InstaFlow", "Liu et al., 2024"), ("guidance distillation", "Meng et al., 2023"),
+    ("adversarial diffusion distillation", "Sauer et al., 2023"),
+    ("latent diffusion", "Rombach et al., 2022"),
+])
+def test_the_diffusion_answers_cite_each_method_by_its_paper(method, paper):
+    """An expert's first follow-up is "whose paper?": the answer that names a method cites it."""
+    answers = [q.answer.en for q in BANK if "diffusion" in q.topics]
+    assert any(method.lower() in text.lower() and paper in text for text in answers), method
+
+
+def test_every_diffusion_answer_links_to_the_diffusion_notebook_and_none_denies_it():
+    """Notebook 07 measures a diffusion model: no answer may still say the course has none."""
+    denials = re.compile(r"no diffusion model|not measure a diffusion|diffusion model yet|"
+                         r"没有实测扩散|还没有.{0,6}扩散模型")
+    for question in BANK:
+        for name, text in _texts(question):
+            assert not denials.search(text.en + text.zh), f"{question.id}: {name}"
+        if "diffusion" in question.topics and not question.is_seed:
+            assert any(link.notebook == "07_diffusion.ipynb" for link in question.evidence), \
+                question.id
 
 
 def test_every_topic_is_used():

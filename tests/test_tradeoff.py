@@ -106,3 +106,18 @@ def test_generate_checks_per_class_and_diversity_sees_copies():
     noisy = np.random.default_rng(0).random((20, 28, 28)).astype(np.float32)
     assert quality.diversity(noisy, labels) > 0.3
     assert np.isnan(quality.diversity(noisy[:10], np.arange(10)))  # no pairs
+
+
+def test_card_qualities_read_each_generators_own_card():
+    from course_lib import files
+    from course_lib.generate import maskgit, one_shot, tiny_gpt
+
+    found = {key: tradeoff.Generator(key, 1, 1, None, None, options=options)
+             for key, options in (("gpt_cached_xla", {}), ("maskgit_8", {"steps": 8}),
+                                  ("cvae", {}))}
+    qualities = tradeoff.card_qualities(found)
+    cards = [files.read_card(path)["quality_temperature_1"]
+             for path in (tiny_gpt.MODEL_PATH, maskgit.MODEL_PATH, one_shot.MODEL_PATH)]
+    assert qualities["gpt_cached_xla"].agreement == cards[0]["agreement"]
+    assert qualities["maskgit_8"].agreement == cards[1]["8"]["agreement"]
+    assert qualities["cvae"].per_class == cards[2]["per_class"]

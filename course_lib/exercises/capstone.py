@@ -1,4 +1,4 @@
-"""Notebook 07's capstone: a plan for a latency budget and a quality floor, checked live.
+"""Notebook 08's capstone: a plan for a latency budget and a quality floor, checked live.
 
 The challenge (``CHALLENGE``): a handwriting preview page shows 100 fresh digits, ten of each,
 and the whole page must arrive within the second a user waits ("flow" in ``measure.budgets``).

@@ -18,34 +18,10 @@ import numpy as np
 from course_lib.interview.decode_demo import expected_tokens_per_pass
 from course_lib.measure.machine import MachineLimits
 from course_lib.measure.roofline import predicted_seconds
-from .report import CheckReport, LearnerError, call_learner, run_cases
+from .report import CheckReport, LearnerError, call_learner, combine, one_number, run_cases
 
 TOLERANCE = 1e-6  # probabilities and token counts: exact arithmetic, so only rounding differs
 MS_TOLERANCE = 0.01  # times within 1%: rounding, not a different method
-_STUB = "your function raised NotImplementedError"
-
-
-def _combine(title: str, parts: dict[str, CheckReport]) -> CheckReport:
-    """One report of every function's cases; a stub gets one "not written yet" line."""
-    report = CheckReport(title)
-    for name, part in parts.items():
-        if part.cases and all(case.message.startswith(_STUB) for case in part.cases):
-            said = part.cases[0].message[len(_STUB):].lstrip(": ") or "write it"
-            report.add(f"{name}: not written yet", False, f"the stub says {said!r}: replace its "
-                       "`raise NotImplementedError` line with your code, then run the cell again")
-        else:
-            report.cases += part.cases
-    return report
-
-
-def _number(result: object) -> float:
-    """The learner's result as a float, or a LearnerError saying what came back instead."""
-    if isinstance(result, bool) or not isinstance(result, (numbers.Real, np.ndarray)) or \
-            np.ndim(result) != 0:
-        raise LearnerError(f"expected one number, got {type(result).__name__} {result!r}")
-    return float(result)
-
-
 def _vector(values: np.ndarray) -> str:
     return np.array2string(np.asarray(values, np.float64), precision=3, suppress_small=True)
 
@@ -57,7 +33,7 @@ def output_distribution(acceptance_probability: Callable, residual: Callable, p:
     """The exact distribution of the token one speculative step outputs: y comes out when the
     draft proposes y and keeps it (``q(y) a(y)``), or when a proposal is rejected and y is drawn
     from the residual. It equals the target's ``p`` for every p and q iff the rule is right."""
-    keep = [_number(call_learner(acceptance_probability, p=p.copy(), q=q.copy(), token=token))
+    keep = [one_number(call_learner(acceptance_probability, p=p.copy(), q=q.copy(), token=token))
             if q[token] > 0 else 0.0 for token in range(len(p))]  # never proposed: never kept
     kept = q * np.array(keep)  # proposed AND kept
     rejected = 1.0 - kept.sum()
@@ -115,7 +91,7 @@ def _judge_acceptance(p: np.ndarray, q: np.ndarray, token: int) -> Callable[[obj
     expected = min(1.0, p[token] / q[token])
 
     def judge(result: object) -> str | None:
-        got = _number(result)
+        got = one_number(result)
         if math.isclose(got, expected, abs_tol=TOLERANCE):
             return None
         if got > 1 + TOLERANCE:
@@ -179,7 +155,7 @@ def check_accept_reject(acceptance_probability: Callable, residual: Callable) ->
         accept += [(f"random p, q over {n} tokens, token {t}", p, q, int(t))
                    for t in rng.choice(n, size=2, replace=False)]
         leftover.append((f"random p, q over {n} tokens", _random_distribution(rng, n, True), q))
-    report = _combine("Exercise 1 — the accept/reject rule", {
+    report = combine("Exercise 1 — the accept/reject rule", {
         "acceptance_probability": run_cases("", acceptance_probability, [
             (name, dict(p=p.copy(), q=q.copy(), token=t), _judge_acceptance(p, q, t))
             for name, p, q, t in accept]),
@@ -234,7 +210,7 @@ def _judge_time(parameters: float, bytes_per_weight: float, batch: int, bandwidt
     ]
 
     def judge(result: object) -> str | None:
-        got = _number(result)
+        got = one_number(result)
         if math.isclose(got, expected, rel_tol=MS_TOLERANCE):
             return None
         for value, what in mistakes:
@@ -258,7 +234,7 @@ def check_predict_ms_per_token(predict_ms_per_token: Callable,
         figures = f"{limits.bandwidth_gbs:.3g} GB/s, {limits.matmul_gflops:.3g} GFLOP/s"
         cases += [(f"this machine ({figures}), 100M float32 weights, batch {batch}", 100e6, 4,
                    batch, limits.bandwidth_gbs, limits.matmul_gflops) for batch in (1, 256)]
-    return _combine("Exercise 2 — time per token from bytes and bandwidth", {
+    return combine("Exercise 2 — time per token from bytes and bandwidth", {
         "predict_ms_per_token": run_cases("", predict_ms_per_token, [
             (name, dict(parameters=n, bytes_per_weight=b, batch=k, bandwidth_gbs=g,
                         peak_gflops=f), _judge_time(n, b, k, g, f))
@@ -299,7 +275,7 @@ def _judge_tokens(alpha: float, k: int) -> Callable[[object], str | None]:
                  "(probability alpha^i)")]
 
     def judge(result: object) -> str | None:
-        got = _number(result)
+        got = one_number(result)
         if math.isclose(got, expected, rel_tol=TOLERANCE):
             return None
         known = [what for value, what in mistakes if math.isclose(got, value, rel_tol=TOLERANCE)]
@@ -340,7 +316,7 @@ def check_best_k(expected_tokens_per_round: Callable, best_k: Callable) -> Check
     import pandas as pd
 
     table: list[dict[str, object]] = []
-    report = _combine("Exercise 3 — choosing k", {
+    report = combine("Exercise 3 — choosing k", {
         "expected_tokens_per_round": run_cases("", expected_tokens_per_round, [
             (f"alpha = {a}, k = {k}", dict(alpha=a, k=k), _judge_tokens(a, k))
             for a, k in TOKENS_CASES]),

@@ -1,4 +1,4 @@
-"""Reference solution for notebook 07's capstone exercise (shown only on request)."""
+"""Reference solution for notebook 08's capstone exercise (shown only on request)."""
 
 import math
 

@@ -192,15 +192,12 @@ def sample(model: DigitCVAE, classes: int | Sequence[int] | np.ndarray, *,
 
 def save(model: DigitCVAE, path: str | Path = MODEL_PATH, card: dict | None = None) -> Path:
     """Weights and model shape in one .npz (atomic, with sha256), plus a JSON card beside it."""
-    return files.write_weights(path, model.get_weights(), asdict(model.spec), card)
+    return files.write_model(path, model, card)
 
 
 def load(path: str | Path = MODEL_PATH) -> DigitCVAE:
     """The model written by ``save`` (hash checked first)."""
-    spec, weights, _ = files.read_weights(path)
-    model = build(CVAEConfig(**spec))
-    model.set_weights(weights)
-    return model
+    return files.read_model(path, lambda spec: build(CVAEConfig(**spec)))
 
 
 def load_pretrained() -> DigitCVAE:

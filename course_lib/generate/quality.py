@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -33,6 +33,11 @@ class Quality:
     images: int
     temperature: float
     seconds: float
+
+    @classmethod
+    def from_dict(cls, measured: Mapping) -> Quality:
+        """The inverse of ``as_dict``: a quality as a model card records it."""
+        return cls(**{name: measured[name] for name in cls.__dataclass_fields__})
 
     def as_dict(self) -> dict:
         return {key: (round(value, 4) if isinstance(value, float) else

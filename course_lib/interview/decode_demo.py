@@ -13,7 +13,7 @@ Each piece backs one claim of the interview answers with a measurement on this m
   helps; ``decoding_floor`` — the least time such decoding can take, from the read bandwidth;
 * ``speculative_sample`` — the accept/reject rule that keeps the target model's distribution;
 * ``budget_table`` — the time per image of each scenario against the course's latency budgets
-  (``measure.budgets``, which notebook 07 reads too).
+  (``measure.budgets``, which notebook 08 reads too).
 
 TensorFlow is imported only inside ``build_decoder`` and ``compiled_forward``, so the NumPy
 parts (and the exercise checkers that use ``decoding_floor``) import quickly.

@@ -11,7 +11,7 @@ Every subject of the course uses this floor; it uses only the ground floor (``ch
     machine   what this machine is, and its measured compute and bandwidth limits (all cores)
     roofline  the least time a kernel can take from its FLOPs and bytes; the roofline plot
     budgets   latency budgets (VR frame, game frame, ...) and cost per 1,000 images
-    results   the saved comparisons notebook 07 reads back into one report; benchmarks' PASS/FAIL lines
+    results   the saved comparisons notebook 08 reads back into one report; benchmarks' PASS/FAIL lines
 """
 
 from course_lib.measure.compare import compare

@@ -32,7 +32,7 @@ class Budget:
         check_number("ms", self.ms, positive=True)
 
 
-BUDGETS = (  # the course's one table of budgets (notebooks 01 and 07 both read it)
+BUDGETS = (  # the course's one table of budgets (notebooks 01 and 08 both read it)
     Budget("vr_90hz", "VR at 90 Hz", 1000 / 90, "one frame per eye refresh; a late frame judders"),
     Budget("game_60fps", "game at 60 fps", 1000 / 60, "one frame; the game loop needs most of it"),
     Budget("game_30fps", "game at 30 fps", 1000 / 30, "one frame on consoles and phones"),

@@ -1,4 +1,4 @@
-"""One results store: every notebook saves its measurements to ``results/``; notebook 07's
+"""One results store: every notebook saves its measurements to ``results/``; notebook 08's
 course report reads them all back and says which are missing and which notebook makes them.
 
 One format: every result is a ``Comparison`` written by ``Comparison.save`` (JSON with a sha256

@@ -125,7 +125,7 @@ class LadderResult:
                       "rows": json.loads(self.frame().to_json(orient="records"))})
 
     def save(self, name: str) -> Path:
-        """Save as ``results/<name>.json`` (with a sha256 sidecar), readable by notebook 07."""
+        """Save as ``results/<name>.json`` (with a sha256 sidecar), readable by notebook 08."""
         return self.comparison().save(name)
 
 
