@@ -6,6 +6,9 @@
     python3 course.py book    # execute every notebook into HTML pages in build/book (--quick)
     python3 course.py slides  # the same as reveal.js slide decks in build/slides (--quick)
 
+``--lang zh`` does each in Chinese: lab builds the Chinese notebooks into notebooks/zh/ and opens
+them with JupyterLab's interface in Chinese; book and slides render them into build/*/zh.
+
 Uses only the standard library, so it runs on a bare Python 3.10+ before anything is installed.
 A second run is quick: packages are reinstalled only when requirements*.txt or pyproject.toml
 change (their hash is stamped into the venv).
@@ -26,6 +29,7 @@ VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
 STAMP = VENV / ".course-installed"
 INPUTS = ("requirements.txt", "requirements-lock.txt", "pyproject.toml")
 MIN_PYTHON = (3, 10)
+LANGS = ("en", "zh")  # course_lib.i18n.language.LANGS (this script runs before it is installed)
 
 
 def venv_python() -> Path:
@@ -64,10 +68,26 @@ def ensure_environment(gpu: bool = False) -> Path:
     return python
 
 
-def lab_command(python: Path, *, port: int = 8888, token: str | None = None,
-                open_browser: bool = True) -> list[str]:
-    """The JupyterLab command line: loopback only, rooted at notebooks/ (tests reuse this)."""
-    command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+def notebooks_dir(lang: str) -> Path:
+    """Where the course's notebooks in ``lang`` are: the sources, or the built translation."""
+    return ROOT / "notebooks" if lang == "en" else ROOT / "notebooks" / lang
+
+
+def translate_command(python: Path, lang: str) -> list[str]:
+    """Build the ``lang`` notebooks from the English ones and translations/<lang>/."""
+    return [str(python), "-m", "course_lib.publish.translation", "build", "--lang", lang]
+
+
+def lab_command(python: Path, *, lang: str = "en", root: Path | None = None, port: int = 8888,
+                token: str | None = None, open_browser: bool = True) -> list[str]:
+    """The JupyterLab command line: loopback only, rooted at the notebooks in ``lang`` (or
+    ``root``), with the course's settings for ``lang`` from jupyter/<lang>/overrides.json (no
+    online news prompt; the Chinese interface for zh). Tests reuse this."""
+    if lang not in LANGS:
+        raise ValueError(f"lang: expected one of {', '.join(LANGS)}, got {lang!r}")
+    command = [str(python), "-m", "jupyterlab",
+               f"--ServerApp.root_dir={root or notebooks_dir(lang)}",
+               f"--LabApp.app_settings_dir={ROOT / 'jupyter' / lang}",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}"]
     if token is not None:
         command.append(f"--IdentityProvider.token={token}")
@@ -91,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                              "setup: install only")
     parser.add_argument("--gpu", action="store_true",
                         help="install TensorFlow with its CUDA libraries (NVIDIA GPU, Linux)")
+    parser.add_argument("--lang", choices=LANGS, default="en",
+                        help="lab, book, slides: the course in this language (zh: Chinese)")
     parser.add_argument("--quick", action="store_true",
                         help="lab, book, slides: quick mode (smaller data, fewer epochs), e.g. for a lecture")
     parser.add_argument("--port", type=int, default=8888, help="lab: the port (default 8888)")
@@ -107,11 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         env["COURSE_QUICK"] = "1"
         env.setdefault("MPLBACKEND", "Agg")
         return subprocess.call(test_command(python, extra), cwd=ROOT, env=env)
+    env["COURSE_LANG"] = args.lang  # the kernels inherit it
     if args.command in ("book", "slides"):
         flags = (["--quick"] if args.quick else []) + (["--slides"] if args.command == "slides" else [])
+        flags += ["--lang", args.lang] if args.lang != "en" else []
         return subprocess.call([str(python), "-m", "course_lib.publish.book", *flags, *extra],
                                cwd=ROOT, env=env)
-    return subprocess.call(lab_command(python, port=args.port,
+    if args.lang != "en":
+        built = subprocess.call(translate_command(python, args.lang), cwd=ROOT, env=env)
+        if built != 0:
+            return built
+    return subprocess.call(lab_command(python, lang=args.lang, port=args.port,
                                        open_browser=not args.no_browser), cwd=ROOT, env=env)
 
 

@@ -40,11 +40,13 @@ def sidecar(path: str | os.PathLike) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], None], *,
+                 with_hash: bool = True) -> Path:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then move it into place.
 
     The temporary name keeps the suffix (Keras picks the format from it). The sidecar hash is
-    moved in last, so a crash in between leaves a file that ``verify`` rejects.
+    moved in last, so a crash in between leaves a file that ``verify`` rejects. Files people
+    edit by hand (translations) and files a tool shows (built notebooks) go ``with_hash=False``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,21 +58,23 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     try:
         write(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; course files are for everyone to read
-        tmp_hash.write_text(f"{sha256_of(tmp)}  {path.name}\n")
+        if with_hash:
+            tmp_hash.write_text(f"{sha256_of(tmp)}  {path.name}\n")
         os.replace(tmp, path)
-        os.replace(tmp_hash, sidecar(path))
+        if with_hash:
+            os.replace(tmp_hash, sidecar(path))
     finally:
         tmp.unlink(missing_ok=True)
         tmp_hash.unlink(missing_ok=True)
     return path
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    return write_atomic(path, lambda tmp: tmp.write_bytes(data))
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, with_hash: bool = True) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_bytes(data), with_hash=with_hash)
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    return write_bytes_atomic(path, text.encode("utf-8"))
+def write_text_atomic(path: str | os.PathLike, text: str, *, with_hash: bool = True) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"), with_hash=with_hash)
 
 
 def verify(path: str | os.PathLike) -> Path:

@@ -81,7 +81,26 @@ def test_table_and_options_from_comparisons():
     assert table.loc["fast", "$ per 1,000 images"] == pytest.approx(0.1 / 3600 * 1000 / 1000)
     assert len(budgets.plot_budgets(options).patches) == 2
     ax = budgets.plot_costs(options, dollars_per_hour=0.1)
-    assert [t.get_text() for t in ax.texts] == ["$0.00347", "$0.0000278"]
+    assert [t.get_text() for t in ax.texts] == ["$0.0035", "$0.000028"]
+
+
+@pytest.mark.parametrize("dollars, shown", [(9e-05, "$0.00009"), (2.78e-05, "$0.000028"),
+                                            (0.335, "$0.34"), (0.1, "$0.10"),
+                                            (1234.5, "$1,234.50")])
+def test_money_reads_at_a_glance(dollars, shown):
+    assert budgets.money(dollars) == shown
+
+
+def test_the_shown_budget_table_has_readable_numbers_and_english_keys(monkeypatch):
+    slow = Option("slow", latency_ms=2500.0, images_per_s=0.335)
+    table = budgets.budget_table([slow], dollars_per_hour=0.0001)
+    page = budgets.show_budget_table(table).to_html()
+    assert "0.335" in page and "2,500" in page and "$0.000083" in page  # not 0, not 8.3e-05
+    assert "e-0" not in page and ">0<" not in page
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    page = budgets.show_budget_table(table).to_html()
+    assert "否" in page and "images/s (in bulk)" not in page  # shown in Chinese
+    assert "images/s (in bulk)" in table.columns  # the key code indexes by stays English
 
 
 def test_options_take_bulk_throughput_where_it_was_measured():

@@ -51,6 +51,26 @@ def test_run_cases_with_something_that_is_not_a_function():
     assert not report.passed and "expected a function, got int" in str(report)
 
 
+def test_a_chinese_run_speaks_chinese_and_still_knows_a_stub(monkeypatch):
+    from course_lib.exercises.report import combine
+
+    def stub(n):
+        raise NotImplementedError("write the loop")
+
+    def written(n):
+        return n
+
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    cases = [("n=1", {"n": 1}, lambda result: None if result == 1 else "wrong")]
+    report = combine("练习", {"stub": run_cases("", stub, cases),
+                              "written": run_cases("", written, cases)})
+    assert report.unwritten and [c.name for c in report.cases] == ["stub：尚未编写", "n=1"]
+    assert "'write the loop'" in report.cases[0].message and "重新运行" in report.cases[0].message
+    assert report.summary() == "练习：通过 1/2 个用例——尚未完成"
+    assert "失败  stub：尚未编写" in str(report)
+    assert not combine("练习", {"written": run_cases("", written, cases)}).unwritten
+
+
 def test_solutions_are_found_by_name_and_shown_only_on_request():
     assert {"centred_circle", "rings_batch", "diamond"} <= set(solution_names())
     shown = show_solution("centred_circle")

@@ -221,6 +221,18 @@ def test_frame_text_and_html(three):
     assert "<table" in page
 
 
+def test_a_column_with_nothing_measured_is_left_out_and_headers_follow_the_language(
+        monkeypatch):
+    untimed = Comparison.from_samples({"a": [0.002, 0.003], "b": [0.001]}, title="No warm-up")
+    assert untimed.frame()["warmup_ms"].isna().all()  # the data keeps the column...
+    for shown in (str(untimed), untimed._repr_html_()):  # ...the table does not show it
+        assert "warmup_ms" not in shown and "nan" not in shown.lower() and "median_ms" in shown
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    shown = str(untimed)
+    assert "中位数（ms）" in shown and "加速比" in shown and "median_ms" not in shown
+    assert list(untimed.frame().columns)[:2] == ["name", "median_ms"]  # code's keys stay English
+
+
 def test_progress_line_is_shown(clock, capsys):
     compare({"a": scripted(clock, [1])}, repeats=2, min_sample_s=0, title="Progress please")
     assert "Progress please" in capsys.readouterr().err

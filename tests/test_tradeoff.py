@@ -95,6 +95,31 @@ def test_table_and_chart(contenders):
     assert len(figure.axes) == 2 and figure.axes[0].get_xscale() == "log"
 
 
+def test_an_untimed_generator_shows_a_dash_not_nan():
+    import pandas as pd
+
+    table = pd.DataFrame({"ms/image, batch 1": [2.0, np.nan], "images/s, batch 1": [500, np.nan],
+                          "share of peak compute": [0.012, np.nan], "agreement": [0.9, 0.8]},
+                         index=["timed", "untimed"])
+    formats = tradeoff.table_formats(table)
+    for shown in (table.style.format(formats).to_html(), tradeoff.show_table(table).to_html()):
+        assert "nan" not in shown.lower() and shown.count("–") == 3
+        assert "1.2%" in shown and "80.0%" in shown
+
+
+def test_the_shown_table_speaks_the_runs_language(monkeypatch):
+    import pandas as pd
+
+    table = pd.DataFrame({"label": ["GPT"], "ms/image, batch 64": [2.0], "agreement": [0.9]},
+                         index=pd.Index(["gpt"], name="generator"))
+    assert "ms/image, batch 64" in tradeoff.show_table(table).to_html()
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    shown = tradeoff.show_table(table).to_html()
+    assert "每张图像毫秒数，批大小 64" in shown and "一致率" in shown and "生成器" in shown
+    assert "ms/image" not in shown and "90.0%" in shown
+    assert list(table.columns) == ["label", "ms/image, batch 64", "agreement"]  # keys unchanged
+
+
 def test_generate_checks_per_class_and_diversity_sees_copies():
     with pytest.raises(ValueError, match="per_class"):
         quality.generate(None, None, 0)

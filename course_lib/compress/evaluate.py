@@ -19,6 +19,7 @@ from course_lib.checks import check_choice, check_int
 from course_lib.compress.keras_models import (check_keras_model, check_split, is_keras_model,
                                              saved_bytes)
 from course_lib.compress.litert import LiteRTModel, is_tflite
+from course_lib.i18n.language import tr
 from course_lib.measure import Comparison, compare
 from course_lib.mnist.splits import Split, to_float
 
@@ -160,4 +161,4 @@ def compare_latency(models: Mapping[str, Any], images: np.ndarray, *,
                   else as_predictor(model) for name, model in models.items()}
     return compare({name: (lambda p=p: p(images)) for name, p in predictors.items()},
                    work=len(images), unit="images", repeats=repeats, progress=False,
-                   title=title or f"Batch of {len(images)}")
+                   title=title or tr("Batch of {count}", count=len(images)))

@@ -29,6 +29,7 @@ import numpy as np
 from course_lib.checks import check_int, check_number
 from course_lib.generate import samplers, tiny_gpt
 from course_lib.generate.tiny_gpt import DigitGPT, GPTConfig, check_model
+from course_lib.i18n.language import tr
 from course_lib.measure import machine, roofline
 from course_lib.measure.compare import compare
 from course_lib.measure.comparison import Comparison
@@ -140,7 +141,7 @@ def predict_and_measure(model: DigitGPT, batches: Sequence[int] = BATCHES,
     costs = {batch: token_costs(model, batch) for batch in batches}
     predicted = {batch: roofline.predicted_seconds(limits, *cost) for batch, cost in costs.items()}
     result = compare(_candidates(model, batches, seed), work=spec.length, unit="steps",
-                     repeats=repeats, title=f"{label}: cached XLA loop by batch",
+                     repeats=repeats, title=tr("{label}: cached XLA loop by batch", label=label),
                      progress=progress)
     rows, points = [], []
     for batch, cost in costs.items():
@@ -238,7 +239,8 @@ def compare_keras_int8(model: DigitGPT, batch: int = 1, *, repeats: int | None =
     candidates = {"float32": _candidates(check_model(model, causal=True), (batch,), seed)[name],
                   "keras int8": _candidates(keras_int8_copy(model), (batch,), seed)[name]}
     return compare(candidates, baseline="float32", work=model.spec.length, unit="steps",
-                   repeats=repeats, title=f"Keras int8 vs float32, {name}", progress=progress)
+                   repeats=repeats, title=tr("Keras int8 vs float32, batch {batch}", batch=batch),
+                   progress=progress)
 
 
 def explain_keras_int8(quantized: DigitGPT) -> str:

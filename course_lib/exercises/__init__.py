@@ -14,6 +14,7 @@ import inspect
 import pkgutil
 from typing import Any, Callable
 
+from course_lib.i18n.language import tr
 from course_lib.source import Source, show_source
 
 from .report import CheckReport, call_learner, run_cases
@@ -45,4 +46,4 @@ def solution(name: str) -> Callable[..., Any]:
 
 def show_solution(name: str) -> Source:
     """The reference solution's code, for when you are stuck or want to compare."""
-    return show_source(solution(name), title=f"Reference solution: {name}")
+    return show_source(solution(name), title=tr("Reference solution: {name}", name=name))

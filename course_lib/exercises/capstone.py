@@ -32,6 +32,7 @@ from course_lib import config
 from course_lib.checks import check_callable, check_choice, check_int, check_number
 from course_lib.generate import maskgit, one_shot, tiny_gpt, tradeoff
 from course_lib.generate.quality import Quality, diversity, score
+from course_lib.i18n.language import tr, word_count
 from course_lib.measure import compare, machine, roofline
 from course_lib.measure.budgets import BUDGETS_BY_KEY, Budget
 from course_lib.mnist.data import NUM_CLASSES, load_mnist
@@ -222,7 +223,7 @@ def check_plan(plan_for: Callable, found: Mapping[str, Contender], classifier, *
     quality_images = check_int("quality_images", config.pick(quick=200, full=1000)
                                if quality_images is None else quality_images, minimum=NUM_CLASSES)
     limits = machine.measure_limits() if limits is None else limits
-    report = CheckReport(f"Capstone — {challenge}")
+    report = CheckReport(tr("Capstone — {challenge}", challenge=challenge))
     plans = {}
     for name, machine_limits in (("this machine", limits),
                                  (f"a machine {SLOWER}x slower", slower_machine(limits))):
@@ -253,7 +254,7 @@ def _check_prediction(report: CheckReport, name: str, plan: Plan, challenge: Cha
                ": compute it from `limits` and the contender's FLOPs and weights"))
     quoted = [float(text.replace(",", "")) for text in
               re.findall(r"\d[\d,]*(?:\.\d+)?", plan.justification)]
-    words = len(plan.justification.split())
+    words = word_count(plan.justification)
     near = any(math.isclose(value, expected, rel_tol=0.05, abs_tol=0.5) for value in quoted)
     report.add(f"justification quotes the prediction ({name})", words >= 15 and near,
                f"{words} words" + (", quoting it" if near else
@@ -280,7 +281,7 @@ def _check_live(report: CheckReport, plan: Plan, challenge: Challenge,
         timing = compare({plan.generator: lambda: draw_page(generator, plan, challenge.images)},
                          work=challenge.images, unit="images", repeats=repeats, warmup=1,
                          progress=False, labels={plan.generator: generator.label},
-                         title=f"Your plan: {_describe(plan, challenge)}")
+                         title=tr("Your plan: {plan}", plan=_describe(plan, challenge)))
     except Exception as error:  # noqa: BLE001 - e.g. memory refused for a huge batch
         report.add("measured live", False, describe_error(error))
         return

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from course_lib.i18n.language import tr
 from . import solutions_compression as reference
 from .report import CheckReport, Judge, run_cases
 
@@ -63,7 +64,7 @@ def _judge_int8(x: np.ndarray) -> Judge:
 def check_quantize_int8(learner: Callable[..., Any]) -> CheckReport:
     """``learner(x) -> (q, scale, zero_point)``: int8 q with |dequantized - x| <= scale / 2."""
     cases = [(name, {"x": x.copy()}, _judge_int8(x)) for name, x in _int8_tensors().items()]
-    return run_cases("Exercise 1 — int8 by hand", learner, cases)
+    return run_cases(tr("Exercise 1 — int8 by hand"), learner, cases)
 
 
 # --- Exercise 2: prune whole channels -----------------------------------------------------
@@ -136,7 +137,7 @@ def check_prune_channels(learner: Callable[..., Any]) -> CheckReport:
         given = kernel.copy()
         cases.append((name, {"kernel": given, "sparsity": sparsity},
                       _judge_channels(kernel, sparsity, given)))
-    return run_cases("Exercise 2 — prune whole channels", learner, cases)
+    return run_cases(tr("Exercise 2 — prune whole channels"), learner, cases)
 
 
 # --- Exercise 3: what a variant costs per image -------------------------------------------
@@ -193,7 +194,7 @@ def check_variant_cost(learner: Callable[..., Any]) -> CheckReport:
             return f"{'; '.join(parts)}. This case checks: {lesson}"
 
         cases.append((name, {"layers": [dict(layer) for layer in layers]}, judge))
-    return run_cases("Exercise 3 — what a variant costs per image", learner, cases)
+    return run_cases(tr("Exercise 3 — what a variant costs per image"), learner, cases)
 
 
 def layer_specs(model: Any, dtype: str = "float32") -> list[dict]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from course_lib.i18n.language import tr
 from course_lib.interview.decode_demo import expected_tokens_per_pass
 from course_lib.measure.machine import MachineLimits
 from course_lib.measure.roofline import predicted_seconds
@@ -155,13 +156,13 @@ def check_accept_reject(acceptance_probability: Callable, residual: Callable) ->
         accept += [(f"random p, q over {n} tokens, token {t}", p, q, int(t))
                    for t in rng.choice(n, size=2, replace=False)]
         leftover.append((f"random p, q over {n} tokens", _random_distribution(rng, n, True), q))
-    report = combine("Exercise 1 — the accept/reject rule", {
+    report = combine(tr("Exercise 1 — the accept/reject rule"), {
         "acceptance_probability": run_cases("", acceptance_probability, [
             (name, dict(p=p.copy(), q=q.copy(), token=t), _judge_acceptance(p, q, t))
             for name, p, q, t in accept]),
         "residual": run_cases("", residual, [(name, dict(p=p.copy(), q=q.copy()),
                                               _judge_residual(p, q)) for name, p, q in leftover])})
-    if any(case.name.endswith("not written yet") for case in report.cases):
+    if report.unwritten:
         return report  # the output distribution needs both functions
     for name, pairs in distribution_pairs().items():
         report.check(f"output distribution == p: {name}",
@@ -234,7 +235,7 @@ def check_predict_ms_per_token(predict_ms_per_token: Callable,
         figures = f"{limits.bandwidth_gbs:.3g} GB/s, {limits.matmul_gflops:.3g} GFLOP/s"
         cases += [(f"this machine ({figures}), 100M float32 weights, batch {batch}", 100e6, 4,
                    batch, limits.bandwidth_gbs, limits.matmul_gflops) for batch in (1, 256)]
-    return combine("Exercise 2 — time per token from bytes and bandwidth", {
+    return combine(tr("Exercise 2 — time per token from bytes and bandwidth"), {
         "predict_ms_per_token": run_cases("", predict_ms_per_token, [
             (name, dict(parameters=n, bytes_per_weight=b, batch=k, bandwidth_gbs=g,
                         peak_gflops=f), _judge_time(n, b, k, g, f))
@@ -316,11 +317,11 @@ def check_best_k(expected_tokens_per_round: Callable, best_k: Callable) -> Check
     import pandas as pd
 
     table: list[dict[str, object]] = []
-    report = combine("Exercise 3 — choosing k", {
+    report = combine(tr("Exercise 3 — choosing k"), {
         "expected_tokens_per_round": run_cases("", expected_tokens_per_round, [
             (f"alpha = {a}, k = {k}", dict(alpha=a, k=k), _judge_tokens(a, k))
             for a, k in TOKENS_CASES]),
         "best_k": run_cases("", best_k, [(name, dict(alpha=a, draft_cost=c, max_k=m),
                                           _judge_k(a, c, m, table)) for name, a, c, m in K_CASES])})
-    report.details["choices"] = pd.DataFrame(table)
+    report.details["choices"] = pd.DataFrame(table).convert_dtypes()  # k stays an integer
     return report

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from course_lib.diffusion import samplers
 from course_lib.diffusion.schedule import ddim_timesteps
+from course_lib.i18n.language import tr
 # The stub detection and the one-number check are notebook 06's, shared rather than copied.
 from .report import CheckReport, combine, one_number, run_cases
 
@@ -117,7 +118,7 @@ def check_ddim_step(ddim_step: Callable) -> CheckReport:
                       dict(x=given[0], eps=given[1], abar=abar, abar_next=abar_next),
                       _judge_array(expected, _ddim_mistakes(x, eps, abar, abar_next),
                                    "the sampler's DDIM step")))
-    return combine("Exercise 1 — one DDIM update", {"ddim_step": run_cases("", ddim_step,
+    return combine(tr("Exercise 1 — one DDIM update"), {"ddim_step": run_cases("", ddim_step,
                                                                             cases)})
 
 
@@ -157,7 +158,7 @@ def check_guided_prediction(guided_prediction: Callable) -> CheckReport:
                            scale=scale),
                       _judge_array(expected, _guidance_mistakes(cond, uncond, scale),
                                    "the sampler's guided prediction")))
-    return combine("Exercise 2 — the guidance mix", {"guided_prediction": run_cases("",
+    return combine(tr("Exercise 2 — the guidance mix"), {"guided_prediction": run_cases("",
                                                                                 guided_prediction,
                                                                                 cases)})
 
@@ -211,6 +212,7 @@ def check_passes(passes: Callable) -> CheckReport:
                              "passes": samplers.passes_per_image(method, steps, guidance)})
         cases.append((name, dict(method=method, steps=steps, guidance=guidance),
                       _judge_passes(method, steps, guidance, row)))
-    report = combine("Exercise 3 — passes per image", {"passes": run_cases("", passes, cases)})
+    report = combine(tr("Exercise 3 — passes per image"),
+                     {"passes": run_cases("", passes, cases)})
     report.details["passes"] = pd.DataFrame(table)
     return report

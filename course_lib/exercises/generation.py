@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from course_lib.i18n.language import tr
 from .report import CheckReport, run_cases
 
 _SMALL = dict(codes=24, length=8, width=32, depth=2, heads=2, dropout=0.0)
@@ -40,7 +41,7 @@ def check_kv_cache_update(kv_cache_update: Callable) -> CheckReport:
         expected[:, :, position] = new
         cases.append((f"write time slot {position}", dict(cache=tf.constant(cache),
                       position=tf.constant(position), new=tf.constant(new)), _same(expected)))
-    report = run_cases("Exercise 1 — the KV-cache update", kv_cache_update, cases)
+    report = run_cases(tr("Exercise 1 — the KV-cache update"), kv_cache_update, cases)
     if report.passed:
         model = build(GPTConfig(**_SMALL), seed=0)
         tokens = rng.integers(0, _SMALL["codes"], (2, _SMALL["length"])).astype(np.int32)
@@ -84,7 +85,7 @@ def check_top_k_sample(top_k_sample: Callable) -> CheckReport:
     cases.append(("k=1 is greedy, whatever the noise",
                   dict(logits=logits, k=1, temperature=1.0, gumbel=gumbel * 100),
                   _same(logits.argmax(axis=1))))
-    return run_cases("Exercise 2 — top-k sampling", top_k_sample, cases)
+    return run_cases(tr("Exercise 2 — top-k sampling"), top_k_sample, cases)
 
 
 def check_generation_flops(generation_flops: Callable) -> CheckReport:
@@ -99,7 +100,7 @@ def check_generation_flops(generation_flops: Callable) -> CheckReport:
             cases.append((f"d={width}, {depth} blocks, {length} tokens, cached={cached}",
                           dict(width=width, depth=depth, codes=codes, length=length,
                                cached=cached), _close(expected)))
-    return run_cases("Exercise 3 — FLOPs the cache saves", generation_flops, cases)
+    return run_cases(tr("Exercise 3 — FLOPs the cache saves"), generation_flops, cases)
 
 
 def check_remask(remask: Callable) -> CheckReport:
@@ -142,7 +143,7 @@ def check_remask(remask: Callable) -> CheckReport:
         cases.append((f"5 random rows of 16, {remaining} stay masked",
                       dict(confidence=confidence, masked=masked, remaining=remaining),
                       as_bools(reference(confidence, masked, remaining))))
-    report = run_cases("Exercise 4 — MaskGIT's choice", remask, cases)
+    report = run_cases(tr("Exercise 4 — MaskGIT's choice"), remask, cases)
     if report.passed:
         model = build(GPTConfig(codes=24, length=16, width=32, depth=1, heads=2, dropout=0.0,
                                 causal=False), seed=0)

@@ -12,6 +12,7 @@ import numbers
 from collections.abc import Callable, Mapping
 
 from course_lib.checks import check_number
+from course_lib.i18n.language import tr
 from course_lib.interview.decode_demo import decoding_floor
 from .report import CheckReport, run_cases
 
@@ -125,6 +126,6 @@ def check_image_estimates(image_estimates: Callable[[float], Mapping[str, float]
     check_number("read_gbs", read_gbs, positive=True)
     bandwidths = {f"this machine ({read_gbs:.1f} GB/s read)": read_gbs,
                   "a laptop at 20 GB/s": 20.0, "a workstation at 200 GB/s": 200.0}
-    return run_cases("Exercise 3 — a number for the interview", image_estimates,
+    return run_cases(tr("Exercise 3 — a number for the interview"), image_estimates,
                      [(name, {"read_gbs": gbs}, _judge_estimates(gbs))
                       for name, gbs in bandwidths.items()])

@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib.checks import check_int
+from course_lib.i18n.language import tr
 from course_lib.mnist.data import NUM_CLASSES
 from course_lib.mnist.splits import load_splits
 from .report import CheckReport, describe_error, run_cases
@@ -17,7 +18,8 @@ from .report import CheckReport, describe_error, run_cases
 def check_fast_model(build_model: Callable[[], object], *, train_size: int | None = None,
                      target: float = 0.98, epochs: int = 2, batch_size: int = 128) -> CheckReport:
     """Train the learner's compiled model for ``epochs`` and check its test accuracy."""
-    report = CheckReport(f"Exercise 1 — beat {target:.0%} in {epochs} epochs")
+    report = CheckReport(tr("Exercise 1 — beat {target:.0%} in {epochs} epochs",
+                            target=target, epochs=epochs))
     try:
         model = build_model()
     except Exception as error:  # noqa: BLE001 - a learner's bug is a result
@@ -96,7 +98,7 @@ def check_pipeline(make_pipeline: Callable) -> CheckReport:
     cases = [(f"{n} images, batch {b}", {"images": train.x[:n], "labels": train.y[:n],
                                          "batch_size": b}, _judge_pipeline(train.x[:n], train.y[:n], b))
              for n, b in ((256, 32), (600, 100))]
-    return run_cases("Exercise 2 — the input pipeline", make_pipeline, cases)
+    return run_cases(tr("Exercise 2 — the input pipeline"), make_pipeline, cases)
 
 
 def predict_in_batches(compiled: Callable, images: np.ndarray, batch_size: int) -> np.ndarray:
@@ -138,7 +140,8 @@ def check_padded_predict(predict: Callable, model, batch_size: int = 64) -> Chec
     check_int("batch_size", batch_size, minimum=2)
     _, test = load_splits(test_size=4 * batch_size)
     sizes = _request_sizes(batch_size)
-    report = CheckReport(f"Exercise 3 — one trace for every request size (batch {batch_size})")
+    report = CheckReport(tr("Exercise 3 — one trace for every request size (batch {batch_size})",
+                            batch_size=batch_size))
     compiled = CompiledModel(model)
     for size in sizes:
         images = test.x_float[:size]

@@ -2,7 +2,9 @@
 
 Every notebook's checkers are built on :func:`run_cases`, so they all behave the same way: a
 learner's function that raises, returns the wrong type or is simply wrong gives a red case with
-a sentence saying what happened, never a traceback from inside the checker.
+a sentence saying what happened, never a traceback from inside the checker. The words the
+report itself prints go through :func:`~course_lib.i18n.language.tr`, so a Chinese notebook's
+checker speaks Chinese.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from course_lib.i18n.language import tr
+
 # A judge looks at one case's result and returns None when it is right, or a sentence saying
 # what is wrong ("circle is 2 px off-centre at size 64").
 Judge = Callable[[Any], "str | None"]
@@ -21,11 +25,15 @@ Judge = Callable[[Any], "str | None"]
 
 @dataclass(frozen=True)
 class Case:
-    """One checked case: its name, whether it passed, and a plain-words message."""
+    """One checked case: its name, whether it passed, and a plain-words message.
+
+    ``stub_says`` is the learner's ``NotImplementedError`` text while the function is still the
+    stub (None once it is written), so a stub is recognised by what happened, not by wording."""
 
     name: str
     passed: bool
     message: str
+    stub_says: str | None = None
 
 
 @dataclass
@@ -36,8 +44,9 @@ class CheckReport:
     cases: list[Case] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # what a checker measured, to show
 
-    def add(self, name: str, passed: bool, message: str = "") -> Case:
-        case = Case(name, bool(passed), message or ("ok" if passed else "failed"))
+    def add(self, name: str, passed: bool, message: str = "", stub_says: str | None = None) -> Case:
+        case = Case(name, bool(passed), message or (tr("ok") if passed else tr("failed")),
+                    stub_says)
         self.cases.append(case)
         return case
 
@@ -52,12 +61,19 @@ class CheckReport:
 
     def summary(self) -> str:
         done = sum(case.passed for case in self.cases)
-        verdict = "all passed" if self.passed else "not yet"
-        return f"{self.title}: {done}/{len(self.cases)} cases passed — {verdict}"
+        verdict = tr("all passed") if self.passed else tr("not yet")
+        return tr("{title}: {done}/{total} cases passed — {verdict}",
+                  title=self.title, done=done, total=len(self.cases), verdict=verdict)
+
+    @property
+    def unwritten(self) -> bool:
+        """True when some function checked here is still its stub."""
+        return any(case.stub_says is not None for case in self.cases)
 
     def __str__(self) -> str:
         lines = [self.summary()]
-        lines += [f"  {'PASS' if c.passed else 'FAIL'}  {c.name}: {c.message}" for c in self.cases]
+        lines += [f"  {tr('PASS') if c.passed else tr('FAIL')}  {c.name}: {c.message}"
+                  for c in self.cases]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -78,17 +94,25 @@ class CheckReport:
 
     def check(self, name: str, test: Callable[[], str | None]) -> Case:
         """Run ``test()`` (None = right, else what is wrong) and record it, whatever happens."""
+        stub_says = None
         try:
             problem = test()
         except LearnerError as error:
-            problem = str(error)
+            problem, stub_says = str(error), error.stub_says
         except Exception as error:  # noqa: BLE001 - e.g. the learner returned a list, not an array
-            problem = f"could not check what your function returned ({describe_error(error)})"
-        return self.add(name, problem is None, problem or "ok")
+            problem = tr("could not check what your function returned ({error})",
+                         error=describe_error(error))
+        return self.add(name, problem is None, problem or tr("ok"), stub_says)
 
 
 class LearnerError(Exception):
-    """The learner's function raised; the message says so in plain words."""
+    """The learner's function raised; the message says so in plain words.
+
+    ``stub_says`` is the stub's ``NotImplementedError`` text when that is what it raised."""
+
+    def __init__(self, message: str, stub_says: str | None = None) -> None:
+        super().__init__(message)
+        self.stub_says = stub_says
 
 
 def describe_error(error: BaseException) -> str:
@@ -102,7 +126,11 @@ def call_learner(learner: Callable[..., Any], **kwargs: Any) -> Any:
     try:
         return learner(**kwargs)
     except Exception as error:  # noqa: BLE001 - a learner's bug is a result, not a crash
-        raise LearnerError(f"your function raised {describe_error(error)}") from error
+        stub_says = None  # the stub's own words, when it is still the stub
+        if isinstance(error, NotImplementedError):
+            stub_says = (str(error).strip().splitlines() or [""])[0]
+        raise LearnerError(tr("your function raised {error}", error=describe_error(error)),
+                           stub_says) from error
 
 
 def run_cases(title: str, learner: Callable[..., Any],
@@ -115,24 +143,24 @@ def run_cases(title: str, learner: Callable[..., Any],
     """
     report = CheckReport(title)
     if not callable(learner):
-        report.add("your function", False, f"expected a function, got {type(learner).__name__}")
+        report.add(tr("your function"), False,
+                   tr("expected a function, got {kind}", kind=type(learner).__name__))
         return report
     for name, kwargs, judge in cases:
         report.check(name, lambda: judge(call_learner(learner, **kwargs)))
     return report
 
 
-_STUB = "your function raised NotImplementedError"
-
-
 def combine(title: str, parts: dict[str, CheckReport]) -> CheckReport:
     """One report of every function's cases; a stub gets one "not written yet" line."""
     report = CheckReport(title)
     for name, part in parts.items():
-        if part.cases and all(case.message.startswith(_STUB) for case in part.cases):
-            said = part.cases[0].message[len(_STUB):].lstrip(": ") or "write it"
-            report.add(f"{name}: not written yet", False, f"the stub says {said!r}: replace its "
-                       "`raise NotImplementedError` line with your code, then run the cell again")
+        if part.cases and all(case.stub_says is not None for case in part.cases):
+            said = part.cases[0].stub_says or tr("write it")
+            report.add(tr("{name}: not written yet", name=name), False,
+                       tr("the stub says {said!r}: replace its `raise NotImplementedError` line "
+                          "with your code, then run the cell again", said=said),
+                       stub_says=said)
         else:
             report.cases += part.cases
     return report
@@ -142,5 +170,6 @@ def one_number(result: object) -> float:
     """The learner's result as a float, or a LearnerError saying what came back instead."""
     if isinstance(result, bool) or not isinstance(result, (numbers.Real, np.ndarray)) or \
             np.ndim(result) != 0:
-        raise LearnerError(f"expected one number, got {type(result).__name__} {result!r}")
+        raise LearnerError(tr("expected one number, got {kind} {result!r}",
+                              kind=type(result).__name__, result=result))
     return float(result)

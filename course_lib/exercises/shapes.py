@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from course_lib.i18n.language import tr
 from course_lib.measure import compare
 from . import solutions_shapes as reference
 from .report import CheckReport, Judge, call_learner, run_cases
@@ -80,7 +81,7 @@ def check_centred_circle(learner: Callable[..., Any]) -> CheckReport:
         judge = _judge_shape(expected, (size / 2, size / 2),
                              f"circle of radius {radius} at size {size}", tolerance=0.01)
         cases.append((f"size {size}, radius {radius}", {"size": size, "radius": radius}, judge))
-    return run_cases("Exercise 1: centred circle", learner, cases)
+    return run_cases(tr("Exercise 1: centred circle"), learner, cases)
 
 
 # --- Exercise 2: vectorise a per-image loop -------------------------------------------------
@@ -137,7 +138,7 @@ def check_rings_batch(learner: Callable[..., Any], min_speedup: float = 1.5,
         args = random_rings(n, canvas, seed)
         name = f"{n} ring{'s' * (n > 1)} on {canvas}x{canvas}"
         cases.append((name, args, _judge_rings(rings_loop(**args))))
-    report = run_cases("Exercise 2: vectorised rings", learner, cases)
+    report = run_cases(tr("Exercise 2: vectorised rings"), learner, cases)
     if report.passed:
         args = random_rings(speed_batch, speed_canvas, seed=4)
         what = f"{speed_batch:,} rings of {speed_canvas}x{speed_canvas}"
@@ -170,4 +171,4 @@ def check_diamond(learner: Callable[..., Any]) -> CheckReport:
         judge = _judge_shape(expected, center, f"{width}x{height} diamond", tolerance=0.02)
         kwargs = {"canvas": canvas, "center": center, "width": width, "height": height}
         cases.append((f"{width}x{height} at {center} on {canvas}x{canvas}", kwargs, judge))
-    return run_cases("Exercise 3: a new kind, the diamond", learner, cases)
+    return run_cases(tr("Exercise 3: a new kind, the diamond"), learner, cases)

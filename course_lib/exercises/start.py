@@ -6,6 +6,7 @@ from typing import Callable
 
 import numpy as np
 
+from course_lib.i18n.language import tr
 from course_lib.shapes.pixels import stretch_numpy
 from .report import CheckReport, run_cases
 
@@ -40,6 +41,6 @@ def check_stretch_lookup(stretch_lookup: Callable[[np.ndarray], np.ndarray]) -> 
         ("a batch of 50 images", rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)),
         ("all black and all white", np.array([[[0] * 28] * 28, [[255] * 28] * 28], np.uint8)),
     ]
-    return run_cases("Exercise 1 — lookup-table stretch", stretch_lookup,
+    return run_cases(tr("Exercise 1 — lookup-table stretch"), stretch_lookup,
                      [(name, {"images": images}, _same_as_reference(images))
                       for name, images in cases])

@@ -15,6 +15,7 @@ import numpy as np
 from course_lib.checks import check_int
 from course_lib.generate import maskgit, samplers, tiny_gpt
 from course_lib.generate.tiny_gpt import Cache, DigitGPT
+from course_lib.i18n.language import tr
 
 
 def _axes(ax, size: tuple[float, float]):
@@ -34,10 +35,11 @@ def plot_causal_mask(spec: tiny_gpt.GPTConfig, ax=None):
     ticks = [0, spec.positions // 2, spec.positions - 1]
     ax.set_xticks(ticks, ["class"] + [f"img {t - 1}" for t in ticks[1:]], fontsize=8)
     ax.set_yticks(ticks, [f"→ img {t}" for t in ticks], fontsize=8)
-    ax.set_xlabel("key position (what is read: class token, then image tokens)")
-    ax.set_ylabel("query position (→ the image token it predicts)")
-    ax.set_title(f"Causal mask, {spec.positions}×{spec.positions}: "
-                 f"{int(mask.sum()):,} of {mask.size:,} pairs allowed", fontsize=10)
+    ax.set_xlabel(tr("key position (what is read: class token, then image tokens)"))
+    ax.set_ylabel(tr("query position (→ the image token it predicts)"))
+    ax.set_title(tr("Causal mask, {positions}×{positions}: {allowed:,} of {pairs:,} pairs allowed",
+                    positions=spec.positions, allowed=int(mask.sum()), pairs=mask.size),
+                 fontsize=10)
     return ax
 
 
@@ -70,7 +72,7 @@ def plot_cache_step(before: Cache, after: Cache, position: int, block: int = 0):
 
     heads, slots, width = before[block].keys.shape[1:]
     figure, axes = plt.subplots(2, heads, figsize=(2.2 * heads, 6.5), sharey=True)
-    for row, (cache, when) in enumerate(((before, "before"), (after, "after"))):
+    for row, (cache, when) in enumerate(((before, tr("before")), (after, tr("after")))):
         keys = np.abs(cache[block].keys.numpy()[0])  # (heads, slots, head width)
         shown = np.ma.masked_equal(keys, 0.0)
         for head in range(heads):
@@ -79,12 +81,13 @@ def plot_cache_step(before: Cache, after: Cache, position: int, block: int = 0):
                       vmin=0, vmax=float(keys.max()) or 1.0)
             ax.add_patch(Rectangle((-0.5, position - 0.5), width, 1, fill=False,
                                    edgecolor="red", linewidth=1.5))
-            ax.set_title(f"head {head}, {when}", fontsize=9)
+            ax.set_title(tr("head {head}, {when}", head=head, when=when), fontsize=9)
             ax.set_xticks([0, width - 1])
-        axes[row, 0].set_ylabel("time slot")
-    figure.suptitle(f"Block {block}'s keys, {tuple(before[block].keys.shape)} = (batch, heads, "
-                    f"time, head width)\nstep {position} writes slot {position} (red) and nothing "
-                    f"else; white slots are still zero", fontsize=10)
+        axes[row, 0].set_ylabel(tr("time slot"))
+    figure.suptitle(tr("Block {block}'s keys, {shape} = (batch, heads, time, head width)\n"
+                       "step {position} writes slot {position} (red) and nothing else; white "
+                       "slots are still zero", block=block, shape=tuple(before[block].keys.shape),
+                       position=position), fontsize=10)
     figure.tight_layout()
     return figure
 
@@ -102,15 +105,15 @@ def plot_maskgit_schedule(length: int, steps: Sequence[int], ax=None):
     for count in steps:
         decided = decided_per_pass(length, count)
         xs = offset + np.arange(count)
-        ax.bar(xs, decided, label=f"{count} passes")
+        ax.bar(xs, decided, label=tr("{count} passes", count=count))
         for x, value in zip(xs, decided):
             ax.text(x, value + 0.3, str(value), ha="center", fontsize=7)
         offset += count + 1
     ax.set_xticks([])
-    ax.set_xlabel("pass, left to right within each group")
-    ax.set_ylabel("tokens decided in the pass")
-    ax.set_title(f"MaskGIT's cosine schedule: {length} tokens, few decided first, many last",
-                 fontsize=10)
+    ax.set_xlabel(tr("pass, left to right within each group"))
+    ax.set_ylabel(tr("tokens decided in the pass"))
+    ax.set_title(tr("MaskGIT's cosine schedule: {length} tokens, few decided first, many last",
+                    length=length), fontsize=10)
     ax.legend(fontsize=8)
     return ax
 
@@ -158,7 +161,8 @@ def plot_ladder_roofline(limits, points: Sequence) -> object:
     figure, axes = plt.subplots(1, len(batches), figsize=(7 * len(batches), 4.8), squeeze=False)
     for ax, batch in zip(axes[0], batches):
         plot_roofline(limits, [p for p in points if p.label.endswith(f", b{batch}")], ax=ax)
-        ax.set_title(f"batch {batch}: filled = measured, hollow = the roofline's limit", fontsize=10)
+        ax.set_title(tr("batch {batch}: filled = measured, hollow = the roofline's limit",
+                        batch=batch), fontsize=10)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.15), ncol=2)
     figure.tight_layout()
     return figure

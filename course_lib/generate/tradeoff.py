@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
 
 from course_lib.generate import maskgit, one_shot, samplers, tiny_gpt
 from course_lib.generate.quality import Quality, draw, judge
 from course_lib.generate.image_tokens import Tokenizer
+from course_lib.i18n.language import tr
 from course_lib.measure import Comparison, compare, fmt
 from course_lib.mnist.data import NUM_CLASSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pandas.io.formats.style import Styler
 
 BASELINE = "gpt_cached_xla"  # the generator every other is timed against
 
@@ -76,7 +81,7 @@ def time_generators(found: Mapping[str, Generator], batch: int, repeats: int = 5
     return compare(candidates, baseline=baseline if baseline in found else None, work=batch,
                    unit="images", repeats=repeats,
                    labels={key: gen.label for key, gen in found.items()},
-                   title=f"Finished digits, batch {batch}", **compare_options)
+                   title=tr("Finished digits, batch {batch}", batch=batch), **compare_options)
 
 
 def judge_generators(found: Mapping[str, Generator], classifier, per_class: int, seed: int = 0,
@@ -150,14 +155,41 @@ def tradeoff_table(found: Mapping[str, Generator],
 
 
 def table_formats(table) -> dict[str, Callable[[float], str]]:
-    """How to print each column of ``tradeoff_table`` (for ``DataFrame.to_string`` or
-    ``Styler.format``): times and rates with ``measure.fmt``, shares as percentages."""
+    """How to show each column of ``tradeoff_table`` (``Styler.format``, as notebooks display
+    it): times and rates with ``measure.fmt``, shares as percentages, and a number that was not
+    measured (a generator untimed at that batch) as a dash, never NaN."""
     formats = {column: fmt for column in table.columns
                if column.startswith(("ms/", "images/", "MFLOP"))}
-    formats.update({"share of peak compute": "{:.1%}".format, "agreement": "{:.1%}".format,
-                    "weakest class": "{:.0%}".format, "confidence": "{:.1%}".format,
-                    "diversity": "{:.3f}".format})
+    formats.update({"share of peak compute": _or_dash("{:.1%}"), "agreement": _or_dash("{:.1%}"),
+                    "weakest class": _or_dash("{:.0%}"), "confidence": _or_dash("{:.1%}"),
+                    "diversity": _or_dash("{:.3f}")})
     return {column: formats[column] for column in table.columns if column in formats}
+
+
+def _or_dash(pattern: str) -> Callable[[float], str]:
+    """``pattern.format`` for a number, ``fmt``'s dash for a missing one."""
+    return lambda value: pattern.format(value) if np.isfinite(value) else fmt(value)
+
+
+def show_table(table: pd.DataFrame) -> Styler:
+    """``tradeoff_table`` as a notebook displays it: ``table_formats``, headers in the run's
+    language. The table itself keeps the English column names code and the bank index by."""
+    headers = [_header(column) for column in table.columns]
+    return (table.rename_axis(index=tr("generator")).style.format(table_formats(table))
+            .relabel_index(headers, axis="columns"))
+
+
+def _header(column: str) -> str:
+    """A ``tradeoff_table`` column's name as the table shows it."""
+    kind, _, batch = column.partition(", batch ")
+    if kind == "ms/image" and batch:
+        return tr("ms/image, batch {batch}", batch=batch)
+    if kind == "images/s" and batch:
+        return tr("images/s, batch {batch}", batch=batch)
+    return {"label": tr("label"), "sequential passes": tr("sequential passes"),
+            "MFLOP/image": tr("MFLOP/image"), "share of peak compute": tr("share of peak compute"),
+            "agreement": tr("agreement"), "weakest class": tr("weakest class"),
+            "confidence": tr("confidence"), "diversity": tr("diversity")}.get(column, column)
 
 
 def plot_tradeoff(table, real_diversity: float | None = None, title: str | None = None):
@@ -167,8 +199,8 @@ def plot_tradeoff(table, real_diversity: float | None = None, title: str | None 
 
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     columns = [c for c in table.columns if c.startswith("ms/image")]
-    metrics = (("agreement", "classifier agreement"),
-               ("diversity", "diversity (same-class distance)"))
+    metrics = (("agreement", tr("classifier agreement")),
+               ("diversity", tr("diversity (same-class distance)")))
     for ax, (metric, label) in zip(axes, metrics):
         for index, (key, row) in enumerate(table.iterrows()):
             xs = [row[c] for c in columns]
@@ -178,15 +210,16 @@ def plot_tradeoff(table, real_diversity: float | None = None, title: str | None 
             ax.annotate(key, (xs[0], row[metric]), fontsize=8,
                         xytext=(5, 6 if index % 2 else -11), textcoords="offset points")
         for column, marker in zip(columns, "os^D"):  # legend entries for the batch sizes
-            ax.scatter([], [], marker=marker, color="grey", label=column.replace("ms/image, ", ""))
+            batch = column.removeprefix("ms/image, batch ")
+            ax.scatter([], [], marker=marker, color="grey", label=tr("batch {batch}", batch=batch))
         if metric == "diversity" and real_diversity is not None:
             ax.axhline(real_diversity, color="grey", linestyle="--", linewidth=1,
-                       label="real test digits")
+                       label=tr("real test digits"))
         ax.set_xscale("log")
-        ax.set_xlabel("ms per finished image (log scale; left is faster)")
+        ax.set_xlabel(tr("ms per finished image (log scale; left is faster)"))
         ax.set_ylabel(label)
         ax.legend(fontsize=8, loc="best")
         ax.grid(alpha=0.3)
-    figure.suptitle(title or "Speed against quality: fewer sequential passes, what is lost?")
+    figure.suptitle(title or tr("Speed against quality: fewer sequential passes, what is lost?"))
     figure.tight_layout()
     return figure

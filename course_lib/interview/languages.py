@@ -10,12 +10,9 @@ looks words up by key: ``WORDS["zh"]["answer"]``.
 from __future__ import annotations
 
 import itertools
-import re
 
 from course_lib.checks import check_choice
-
-LANGS = ("en", "zh")
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
+from course_lib.i18n.language import CHINESE, LANGS
 
 # A key and its English text; on the next line, indented, the Chinese. {Braces} are filled in
 # by the code. Prompts end without a space: the quiz adds one after the cursor.

@@ -6,17 +6,20 @@ it (the rest goes to rendering, physics, the game itself), so ``fits`` takes tha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from course_lib.checks import check_number
+from course_lib.i18n.language import tr
 from course_lib.measure.comparison import Comparison
 from course_lib.measure.timing import fmt
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
+    from pandas.io.formats.style import Styler
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,18 @@ def cost_per_1000(images_per_s: float, dollars_per_hour: float) -> float:
     return check_number("dollars_per_hour", dollars_per_hour) / 3600 * 1000 / images_per_s
 
 
+def money(dollars: float) -> str:
+    """Dollars at two significant figures, never in scientific notation: a reader sees at a
+    glance that $0.00009 is tiny, where ``$9e-05`` hides it. $1,234.50 / $0.34 / $0.00009."""
+    if not math.isfinite(dollars):
+        return fmt(dollars)
+    if abs(dollars) >= 1 or dollars == 0:
+        return f"${dollars:,.2f}"
+    decimals = 1 - math.floor(math.log10(abs(dollars)))  # two significant figures
+    text = f"{dollars:.{max(2, decimals)}f}"
+    return "$" + (text.rstrip("0") if decimals > 2 else text)
+
+
 def budget_table(options: list[Option], budgets: Sequence[Budget] = BUDGETS, share: float = 1.0,
                  dollars_per_hour: float = 0.10) -> pd.DataFrame:
     """One row per option: latency, throughput, cost per 1,000 images, and which budgets fit."""
@@ -101,6 +116,24 @@ def budget_table(options: list[Option], budgets: Sequence[Budget] = BUDGETS, sha
                     for budget in budgets})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def show_budget_table(table: pd.DataFrame) -> Styler:
+    """``budget_table`` as a notebook displays it: every number readable (0.335 images/s, not
+    ``0``; $0.00009, not ``$9e-05``), yes/no and headers in the run's language, no index. The
+    table itself keeps its English column names, which code and the question bank index by."""
+    numbers = {"ms per image (batch 1)": fmt, "images/s (in bulk)": fmt,
+               "$ per 1,000 images": money}
+    answers = {"yes": tr("yes"), "no": tr("no")}
+    headers = {"option": tr("option"), "label": tr("label"),
+               "ms per image (batch 1)": tr("ms per image (batch 1)"),
+               "images/s (in bulk)": tr("images/s (in bulk)"),
+               "$ per 1,000 images": tr("$ per 1,000 images")}
+    formats = {column: numbers.get(column, lambda answer: answers.get(answer, answer))
+               for column in table.columns if column not in ("option", "label")}
+    return (table.style.format(formats).hide(axis="index")
+            .relabel_index([headers.get(column, column) for column in table.columns],
+                           axis="columns"))
 
 
 def plot_budgets(options: list[Option], budgets: Sequence[Budget] = BUDGETS, share: float = 1.0,
@@ -119,9 +152,11 @@ def plot_budgets(options: list[Option], budgets: Sequence[Budget] = BUDGETS, sha
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.margins(x=0.3)
-    ax.set_xlabel("milliseconds per image at batch 1 (log scale; green fits the first budget)")
-    ax.set_title("Generation latency against latency budgets"
-                 + ("" if share == 1 else f" ({share:.0%} of each budget)"), pad=70)
+    ax.set_xlabel(tr("milliseconds per image at batch 1 (log scale; green fits the first budget)"))
+    title = (tr("Generation latency against latency budgets") if share == 1 else
+             tr("Generation latency against latency budgets ({share:.0%} of each budget)",
+                share=share))
+    ax.set_title(title, pad=70)
     return ax
 
 
@@ -132,12 +167,13 @@ def plot_costs(options: list[Option], dollars_per_hour: float, ax: Axes | None =
     ax = ax or plt.subplots(figsize=(7, 2 + 0.3 * len(options)))[1]
     costs = [cost_per_1000(o.images_per_s, dollars_per_hour) for o in options]
     bars = ax.barh([o.shown for o in options], costs, color="C1")
-    ax.bar_label(bars, labels=[f"${fmt(cost)}" for cost in costs], padding=3)
+    ax.bar_label(bars, labels=[money(cost) for cost in costs], padding=3)
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.margins(x=0.3)
-    ax.set(xlabel="dollars per 1,000 images (log scale)",
-           title=f"Cost of offline generation at ${dollars_per_hour:g} per hour")
+    ax.set(xlabel=tr("dollars per 1,000 images (log scale)"),
+           title=tr("Cost of offline generation at ${dollars:g} per hour",
+                    dollars=dollars_per_hour))
     return ax
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from course_lib import config, files
 from course_lib.checks import check_choice, check_number
+from course_lib.i18n.language import tr
 from course_lib.measure import machine
 from course_lib.measure.timing import fmt
 
@@ -143,21 +144,34 @@ class Comparison:
         } for row in self.rows])
 
     def _table(self, render: str) -> str:
-        """The frame as text or html, numbers rounded to what the noise allows."""
-        frame = self.frame()
-        formatters = {column: fmt for column in frame.columns[1:]}
-        formatters.update(label=str, number=str, samples=str, spread_pct=lambda x: f"{fmt(x)}%",
-                          speedup=lambda x: f"{fmt(x)}x")
+        """The frame as text or html: numbers rounded to what the noise allows, a column with
+        nothing in it (no warm-up timed) left out rather than shown as NaN, headers in the
+        run's language (``frame()`` keeps the English names code indexes by)."""
+        frame = self.frame().dropna(axis="columns", how="all")
+        as_text = {"name": str, "label": str, "number": str, "samples": str,
+                   "spread_pct": lambda x: _suffixed(x, "%"),
+                   "speedup": lambda x: _suffixed(x, "x")}
+        shown = frame.apply(lambda column: column.map(as_text.get(column.name, fmt)))
+        shown = shown.rename(columns=self._headers())
         if render == "html":
-            return frame.to_html(index=False, formatters=formatters)
-        return frame.to_string(index=False, formatters=formatters)
+            return shown.to_html(index=False)
+        return shown.to_string(index=False)
+
+    def _headers(self) -> dict[str, str]:
+        """``frame()``'s column names as a table shows them."""
+        return {"name": tr("name"), "label": tr("label"), "median_ms": tr("median_ms"),
+                "q1_ms": tr("q1_ms"), "q3_ms": tr("q3_ms"), "spread_pct": tr("spread_pct"),
+                "warmup_ms": tr("warmup_ms"), "number": tr("number"), "samples": tr("samples"),
+                f"{self.unit}/s": tr("{unit}/s", unit=self.unit), "speedup": tr("speedup")}
 
     def _footer(self) -> str:
         rounds = self.settings.get("repeats")  # only ``compare`` interleaves its samples
-        how = f"{rounds} interleaved rounds" if rounds else "one sample per run, not interleaved"
-        return (f"{fmt(self.work)} {self.unit} per call; speedup vs {self.baseline!r}; "
-                f"{self.mode} mode, {how}; {self.created}\n"
-                f"Machine: {machine.describe(self.machine)}")
+        how = (tr("{rounds} interleaved rounds", rounds=rounds) if rounds
+               else tr("one sample per run, not interleaved"))
+        return tr("{work} {unit} per call; speedup vs {baseline!r}; {mode} mode, {how}; "
+                  "{created}\nMachine: {machine}", work=fmt(self.work), unit=self.unit,
+                  baseline=self.baseline, mode=self.mode, how=how, created=self.created,
+                  machine=machine.describe(self.machine))
 
     def __str__(self) -> str:
         return f"{self.title}\n{self._table('text')}\n{self._footer()}"
@@ -186,7 +200,8 @@ class Comparison:
             ax.set_xscale("log")
         ax.invert_yaxis()
         ax.margins(x=0.15)
-        ax.set_xlabel(f"speedup vs {self.label(self.baseline)} (higher is faster)")
+        ax.set_xlabel(tr("speedup vs {baseline} (higher is faster)",
+                         baseline=self.label(self.baseline)))
         ax.set_title(self.title)
         return ax
 
@@ -212,6 +227,11 @@ class Comparison:
             return cls(rows=[Row(**row) for row in data.pop("rows")], **data)
         except (KeyError, TypeError) as error:  # saved by an older or newer course_lib
             raise ValueError(f"path_or_name: {path} lacks or has unknown fields: {error}") from None
+
+
+def _suffixed(x: float, suffix: str) -> str:
+    """``fmt(x)`` with its unit sign; a missing number is the dash alone, never "nanx"."""
+    return f"{fmt(x)}{suffix}" if math.isfinite(x) else fmt(x)
 
 
 def _ratio(numerator: float, denominator: float) -> float:

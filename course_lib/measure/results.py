@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course_lib import config, files
+from course_lib.i18n.language import tr
 from course_lib.measure.comparison import Comparison
 from course_lib.measure.machine import describe
 from course_lib.measure.timing import fmt
@@ -117,7 +118,7 @@ def plot_headlines(stored: list[StoredResult], ax: Axes | None = None) -> Axes:
              for name, comparison in comparisons(stored).items()]
     ax = ax or plt.subplots(figsize=(8, 1.2 + 0.4 * max(1, len(found))))[1]
     if not found:
-        ax.text(0.5, 0.5, "no comparisons saved yet: run notebooks 00-05 first",
+        ax.text(0.5, 0.5, tr("no comparisons saved yet: run notebooks 00-05 first"),
                 ha="center", va="center", transform=ax.transAxes)
         return ax
     bars = ax.barh([name for name, _ in found], [speedup for _, speedup in found], color="C0")
@@ -125,8 +126,8 @@ def plot_headlines(stored: list[StoredResult], ax: Axes | None = None) -> Axes:
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.margins(x=0.2)
-    ax.set(xlabel="best speedup over that comparison's baseline (log scale)",
-           title="Every speed-up measured in this course, on this machine")
+    ax.set(xlabel=tr("best speedup over that comparison's baseline (log scale)"),
+           title=tr("Every speed-up measured in this course, on this machine"))
     return ax
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from course_lib.checks import check_bool, check_number
+from course_lib.i18n.language import tr
 from course_lib.measure.machine import MachineLimits
 
 
@@ -112,19 +113,20 @@ def plot_roofline(limits: MachineLimits, points: Sequence[RooflinePoint] = (), a
     low, high = min(intensities) / 4, max(intensities) * 4
     x = np.geomspace(low, high, 200)
     ax.loglog(x, np.minimum(limits.bandwidth_gbs * x, limits.matmul_gflops), color="black",
-              label=f"roofline: {limits.bandwidth_gbs:.3g} GB/s read, "
-                    f"{limits.matmul_gflops:.3g} GFLOP/s matmul")
-    ax.axvline(ridge, color="grey", linestyle=":", label=f"ridge point: {ridge:.3g} FLOP/byte")
+              label=tr("roofline: {bandwidth:.3g} GB/s read, {peak:.3g} GFLOP/s matmul",
+                       bandwidth=limits.bandwidth_gbs, peak=limits.matmul_gflops))
+    ax.axvline(ridge, color="grey", linestyle=":",
+               label=tr("ridge point: {ridge:.3g} FLOP/byte", ridge=ridge))
     for i, point in enumerate(points):
         colour = f"C{i % 10}"
         ax.plot(point.intensity, point.achieved_gflops, "o", color=colour, label=point.label)
         if predicted:
             ax.plot(point.intensity, attainable_gflops(limits, point.intensity), "o",
                     markerfacecolor="none", color=colour)
-    ax.set_xlabel("arithmetic intensity (FLOP per byte moved)")
+    ax.set_xlabel(tr("arithmetic intensity (FLOP per byte moved)"))
     ax.set_ylabel("GFLOP/s")
-    ax.set_title("Roofline of this machine" + (" (hollow: the roofline's prediction)"
-                                               if predicted and points else ""))
+    ax.set_title(tr("Roofline of this machine (hollow: the roofline's prediction)")
+                 if predicted and points else tr("Roofline of this machine"))
     # Upper left lies above the memory slope: empty unless a kernel beats the roofline.
     ax.legend(fontsize="small", loc="upper left")
     ax.grid(True, which="both", alpha=0.3)

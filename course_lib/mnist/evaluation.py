@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_lib.checks import check_array, check_int
+from course_lib.i18n.language import tr
 from course_lib.mnist.data import NUM_CLASSES
 from course_lib.mnist.splits import Split, to_float, validate
 
@@ -103,9 +104,9 @@ def plot_confusion(confusion: np.ndarray, ax=None):
         if count:
             ax.text(pred, true, str(count), ha="center", va="center", fontsize=7,
                     color="grey" if true == pred else "black")
-    ax.set(xlabel="predicted", ylabel="true digit", xticks=range(NUM_CLASSES),
+    ax.set(xlabel=tr("predicted"), ylabel=tr("true digit"), xticks=range(NUM_CLASSES),
            yticks=range(NUM_CLASSES),
-           title="Confusion matrix (diagonal greyed: correct)")
+           title=tr("Confusion matrix (diagonal greyed: correct)"))
     return ax
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_lib.checks import check_int, check_number
+from course_lib.i18n.language import tr
 from course_lib.measure import Comparison
 from course_lib.mnist.evaluation import evaluate
 from course_lib.mnist.splits import Split, validate
@@ -90,7 +91,7 @@ class LadderResult:
             "time to target (s)": "{:.1f}", "first epoch (s)": "{:.2f}",
             "steady epoch (s)": "{:.2f}", "tracing (s)": "{:.2f}", "samples/s": "{:,.0f}",
             "validation accuracy at stop": "{:.2%}", "test accuracy (read once)": "{:.2%}",
-            "speedup": "{:.1f}x"}).hide(axis="index")
+            "speedup": "{:.1f}x"}, na_rep="–").hide(axis="index")
         return f"<h4>{self.title}</h4>" + styled.to_html()
 
     @property
@@ -106,12 +107,12 @@ class LadderResult:
         seconds = [self.time_to_target(name) for name in names]
         shown = [s if math.isfinite(s) else 0 for s in seconds]
         bars = ax.barh(names, shown, color=["0.6"] + ["C0"] * (len(names) - 1))
-        ax.bar_label(bars, labels=[f"{s:.1f} s" if math.isfinite(s) else "not reached"
+        ax.bar_label(bars, labels=[f"{s:.1f} s" if math.isfinite(s) else tr("not reached")
                                    for s in seconds], padding=3)
         ax.invert_yaxis()
         ax.margins(x=0.2)
-        ax.set(xlabel="training seconds to reach the target (lower is faster)",
-               title=f"Time to {self.target:.2%} validation accuracy")
+        ax.set(xlabel=tr("training seconds to reach the target (lower is faster)"),
+               title=tr("Time to {target:.2%} validation accuracy", target=self.target))
         return ax
 
     def comparison(self) -> Comparison:

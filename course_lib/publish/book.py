@@ -1,26 +1,56 @@
 """The rendered book and the lecture slides: execute every notebook, write HTML plus an index.
 
-    python -m course_lib.publish.book [--quick] [--out build/book]
-    python -m course_lib.publish.book --slides [--quick] [--out build/slides]
+    python -m course_lib.publish.book [--quick] [--lang zh] [--out build/book]
+    python -m course_lib.publish.book --slides [--quick] [--lang zh] [--out build/slides]
 
 Full mode by default (what a reader wants to see); ``--quick`` for a fast check or a lecture.
 ``--slides`` writes reveal.js slide decks instead of pages: every ``#``/``##`` heading cell
 starts a slide and every ``###`` a sub-slide (``slide_metadata`` sets that in the notebooks).
+``--lang zh`` builds the Chinese notebooks first (``translation.build``) and runs them with
+``COURSE_LANG=zh`` into ``<out>/zh``. Pages and decks need no network (the course's templates
+inline reveal.js and load nothing from a CDN) and are cleaned first (``cleaning``). The glossary
+(``translations/zh/glossary.md``) is a page of every build.
 A failing notebook stops the build with the notebook, the cell and the error named.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import os
+import re
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib import config, files
-from course_lib.checks import check_bool, check_int
+from course_lib.checks import check_bool, check_choice, check_int
+from course_lib.i18n.language import LANGS
+from course_lib.publish import cleaning
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+GLOSSARY = config.ROOT / "translations" / "zh" / "glossary.md"
+#: What a page would fetch when opened: a script, style sheet, CSS import or JS module from a URL.
+NETWORK_LOAD = re.compile(
+    r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'\s>]*"""
+    r"""|@import\s+url\(\s*["']?(?:https?:)?//[^"')\s]*"""
+    r"""|\bimport\b[^;\n]*?\bfrom\s*["'](?:https?:)?//[^"']*"""
+    r"""|\bimport\(\s*["'](?:https?:)?//[^"']*""", re.IGNORECASE)
+WORDS = {
+    "en": {"title": "Faster Image Generation",
+           "intro": "Every notebook of the course, executed in {mode} on this machine; every "
+                    "number in these pages was measured in this build.",
+           "quick": "quick mode (smaller data, fewer epochs)", "full": "full mode",
+           "seconds": "({seconds:.0f} s to run)", "html_lang": "en"},
+    "zh": {"title": "Faster Image Generation：图像生成加速",
+           "intro": "课程的每个 Notebook 都在这台机器上以{mode}运行过；"
+                    "页面中的每个数字都是这次构建实测的。",
+           "quick": "快速模式（数据更少、训练轮数更少）", "full": "完整模式",
+           "seconds": "（运行 {seconds:.0f} 秒）", "html_lang": "zh-CN"},
+}
 
 
 class BookError(RuntimeError):
@@ -85,67 +115,140 @@ def slide_metadata(notebook) -> int:
     return len(unset)
 
 
-def build(out: Path, *, quick: bool = False, notebooks: list[Path] | None = None,
-          slides: bool = False) -> list[Page]:
-    """Execute ``notebooks`` (default: all, in order), write one HTML page (or slide deck)
-    each and an index."""
+def exporter(*, slides: bool, lang: str = "en"):
+    """nbconvert's page or deck exporter with the course's offline templates (``templates/``)."""
     from nbconvert import HTMLExporter, SlidesExporter
 
+    kind, template = (SlidesExporter, "offline_reveal") if slides else (HTMLExporter, "offline_lab")
+    return kind(embed_images=True, template_name=template, extra_template_basedirs=[str(TEMPLATES)],
+                language_code=WORDS[lang]["html_lang"].split("-")[0])
+
+
+def network_loads(page: str) -> list[str]:
+    """Every script, style sheet or module ``page`` would fetch from the network when opened."""
+    return NETWORK_LOAD.findall(page)
+
+
+def course_notebooks(lang: str) -> list[Path]:
+    """The course's notebooks in ``lang``: the English sources, or the Chinese ones built now."""
+    if lang == "en":
+        found = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+    else:
+        from course_lib.publish import translation
+
+        found = translation.build(lang=lang)
+    if not found:
+        raise BookError(f"no {lang} notebooks found to build (sources: {config.NOTEBOOKS_DIR})")
+    return found
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernels started inside, then put back what was there."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def build(out: Path, *, quick: bool = False, notebooks: list[Path] | None = None,
+          slides: bool = False, lang: str = "en", glossary: Path | None = GLOSSARY) -> list[Page]:
+    """Execute ``notebooks`` (default: all of the course's in ``lang``, in order), write one
+    cleaned, self-contained HTML page (or slide deck) each, the glossary page and an index."""
     check_bool("quick", quick)
     check_bool("slides", slides)
+    check_choice("lang", lang, LANGS)
     if notebooks is None:
-        notebooks = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
-        if not notebooks:
-            raise BookError(f"no notebooks found to build in {config.NOTEBOOKS_DIR}")
+        notebooks = course_notebooks(lang)
     elif not notebooks:
         raise ValueError("notebooks: expected at least one notebook path, got none")
-    exporter = SlidesExporter(embed_images=True) if slides else HTMLExporter(embed_images=True)
+    export = exporter(slides=slides, lang=lang)
     suffix = ".slides.html" if slides else ".html"
     pages = []
-    saved = os.environ.get("COURSE_QUICK")
-    os.environ["COURSE_QUICK"] = "1" if quick else "0"  # the kernels inherit it
-    try:
+    with environment(COURSE_QUICK="1" if quick else "0", COURSE_LANG=lang):  # kernels inherit them
         for number, path in enumerate(notebooks, 1):
             print(f"[{number}/{len(notebooks)}] executing {path.name} "
                   f"({'quick' if quick else 'full'} mode) ...", flush=True)
             started = time.perf_counter()
             notebook = execute(path)
             seconds = time.perf_counter() - started
+            cleaning.strip_native_logs(notebook)
+            cleaning.freeze_widgets(notebook)
             if slides:
                 slide_metadata(notebook)
-            body, _ = exporter.from_notebook_node(notebook)
-            files.write_text_atomic(out / (path.stem + suffix), body)
+            body, _ = export.from_notebook_node(notebook)
+            write_page(out / (path.stem + suffix), body)
             pages.append(Page(path.stem + suffix, notebook_title(notebook), seconds))
-    finally:
-        if saved is None:
-            os.environ.pop("COURSE_QUICK", None)
-        else:
-            os.environ["COURSE_QUICK"] = saved
-    files.write_text_atomic(out / "index.html", index_page(pages, quick))
-    return pages
+    extra = []
+    if glossary is not None:
+        title, body = glossary_page(glossary, lang)
+        write_page(out / "glossary.html", body)
+        extra.append(Page("glossary.html", title, 0.0))
+    files.write_text_atomic(out / "index.html", index_page(pages, quick, lang, extra))
+    return pages + extra
 
 
-def index_page(pages: list[Page], quick: bool) -> str:
+def write_page(path: Path, body: str) -> None:
+    """Write a page atomically, saying which network loads are left in it (there should be none)."""
+    for url in network_loads(body):
+        print(f"book: warning: {path.name} loads {url!r} from the network", file=sys.stderr)
+    files.write_text_atomic(path, body)
+
+
+def glossary_page(source: Path, lang: str) -> tuple[str, str]:
+    """The glossary (markdown) as a stand-alone HTML page: its title and the page."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    text = source.read_text(encoding="utf-8")
+    title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")),
+                 source.stem)
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.3em 0.6em}")
+    page = (f"<!doctype html><html lang='{WORDS[lang]['html_lang']}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
+            f"<p><a href='index.html'>{html.escape(WORDS[lang]['title'])}</a></p>"
+            f"{markdown2html_mistune(text)}</body></html>\n")
+    return title, page
+
+
+def index_page(pages: list[Page], quick: bool, lang: str = "en",
+               extra: Sequence[Page] = ()) -> str:
+    """The build's front page in ``lang``: every notebook with its run time, then ``extra``."""
+    words = WORDS[lang]
     items = "\n".join(
         f'<li><a href="{html.escape(p.page)}">{html.escape(p.title)}</a> '
-        f"<small>({p.seconds:.0f} s to run)</small></li>" for p in pages)
-    mode = "quick mode (smaller data, fewer epochs)" if quick else "full mode"
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Faster Image Generation"
-            f"</title></head><body style='font-family:sans-serif;max-width:50em;margin:2em auto'>"
-            f"<h1>Faster Image Generation</h1><p>Every notebook of the course, executed in "
-            f"{mode} on this machine; every number in these pages was measured in this build."
-            f"</p><ol>{items}</ol></body></html>\n")
+        f"<small>{words['seconds'].format(seconds=p.seconds)}</small></li>" for p in pages)
+    more = "".join(f'<p><a href="{html.escape(p.page)}">{html.escape(p.title)}</a></p>'
+                   for p in extra)
+    intro = words["intro"].format(mode=words["quick" if quick else "full"])
+    return (f"<!doctype html><html lang='{words['html_lang']}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(words['title'])}</title></head>"
+            f"<body style='font-family:sans-serif;max-width:50em;margin:2em auto'>"
+            f"<h1>{html.escape(words['title'])}</h1><p>{intro}</p><ol>{items}</ol>{more}"
+            f"</body></html>\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="quick mode (default: full)")
     parser.add_argument("--slides", action="store_true", help="reveal.js slides, not pages")
-    parser.add_argument("--out", type=Path, help="default: build/book or build/slides")
+    parser.add_argument("--lang", choices=LANGS, default="en",
+                        help="the notebooks' language (zh: built from translations/zh first)")
+    parser.add_argument("--out", type=Path,
+                        help="default: build/book or build/slides (plus /zh for Chinese)")
     args = parser.parse_args(argv)
-    args.out = args.out or config.ROOT / "build" / ("slides" if args.slides else "book")
+    if args.out is None:
+        args.out = config.ROOT / "build" / ("slides" if args.slides else "book")
+        if args.lang != "en":
+            args.out = args.out / args.lang
     try:
-        pages = build(args.out, quick=args.quick, slides=args.slides)
+        pages = build(args.out, quick=args.quick, slides=args.slides, lang=args.lang)
     except BookError as error:
         print(f"book: build stopped: {error}", file=sys.stderr)
         return 1
