@@ -18,7 +18,7 @@ from course_lib.i18n.language import CHINESE, LANGS
 # by the code. Prompts end without a space: the quiz adds one after the cursor.
 _TABLE = """
 article           What the article says
-                  原文怎么说
+                  种子文章怎么说
 critique          What is wrong or missing
                   问题与遗漏
 answer            Strong answer
