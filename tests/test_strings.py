@@ -1,6 +1,6 @@
-"""The words course_lib prints, in every language: each ``tr("...")`` template in the source has a
-translation in ``translations/<lang>/strings.yml`` with the same placeholders, and the catalogue
-holds nothing the code no longer says."""
+"""The words the course prints, in every language: each ``tr("...")`` template in the library or
+in a notebook's code cells has a translation in ``translations/<lang>/strings.yml`` with the same
+placeholders, and the catalogue holds nothing the code no longer says."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ast
 import string
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course_lib.i18n import language
@@ -17,13 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATED = [lang for lang in LANGS if lang != "en"]
 
 
-def templates_in(path: Path) -> tuple[dict[str, str], list[str]]:
-    """The first argument of every ``tr(...)`` call in ``path``: {template: "file:line"}, and
-    "file:line: ..." for each call whose template is not a string literal."""
+def templates_in_code(code: str, where: str) -> tuple[dict[str, str], list[str]]:
+    """The first argument of every ``tr(...)`` call in ``code``: {template: "where:line"}, and
+    "where:line: ..." for each call whose template is not a string literal."""
     found: dict[str, str] = {}
     problems: list[str] = []
-    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(code)):
         if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr"
                 or isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "tr"):
             continue
@@ -35,10 +35,32 @@ def templates_in(path: Path) -> tuple[dict[str, str], list[str]]:
     return found, problems
 
 
-def source_templates() -> tuple[dict[str, str], list[str]]:
+def templates_in(path: Path) -> tuple[dict[str, str], list[str]]:
+    """``templates_in_code`` for a module, or for every code cell of a notebook (IPython's
+    ``%``/``!`` lines left out)."""
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    if path.suffix != ".ipynb":
+        return templates_in_code(path.read_text(encoding="utf-8"), str(where))
     found: dict[str, str] = {}
     problems: list[str] = []
-    for path in sorted((ROOT / "course_lib").rglob("*.py")):
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            code = "\n".join(line for line in cell.source.splitlines()
+                             if not line.lstrip().startswith(("%", "!")))
+            templates, bad = templates_in_code(code, f"{where} cell {cell.id}")
+            for template, place in templates.items():
+                found.setdefault(template, place)
+            problems += bad
+    return found, problems
+
+
+def source_templates() -> tuple[dict[str, str], list[str]]:
+    """Every template of the library and of the notebooks' code cells (a chart title written
+    in a cell is printed to the learner too)."""
+    found: dict[str, str] = {}
+    problems: list[str] = []
+    paths = sorted((ROOT / "course_lib").rglob("*.py")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for path in paths:
         templates, bad = templates_in(path)
         for template, where in templates.items():
             found.setdefault(template, where)
