@@ -28,29 +28,19 @@ from pathlib import Path
 
 from course_lib import config, files
 from course_lib.checks import check_bool, check_choice, check_int
-from course_lib.i18n.language import LANGS
+from course_lib.i18n.glossary import GLOSSARY_PATH
+from course_lib.i18n.language import LANGS, tr
 from course_lib.publish import cleaning
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-GLOSSARY = config.ROOT / "translations" / "zh" / "glossary.md"
 #: What a page would fetch when opened: a script, style sheet, CSS import or JS module from a URL.
 NETWORK_LOAD = re.compile(
     r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'\s>]*"""
     r"""|@import\s+url\(\s*["']?(?:https?:)?//[^"')\s]*"""
     r"""|\bimport\b[^;\n]*?\bfrom\s*["'](?:https?:)?//[^"']*"""
     r"""|\bimport\(\s*["'](?:https?:)?//[^"']*""", re.IGNORECASE)
-WORDS = {
-    "en": {"title": "Faster Image Generation",
-           "intro": "Every notebook of the course, executed in {mode} on this machine; every "
-                    "number in these pages was measured in this build.",
-           "quick": "quick mode (smaller data, fewer epochs)", "full": "full mode",
-           "seconds": "({seconds:.0f} s to run)", "html_lang": "en"},
-    "zh": {"title": "Faster Image Generation：图像生成加速",
-           "intro": "课程的每个 Notebook 都在这台机器上以{mode}运行过；"
-                    "页面中的每个数字都是这次构建实测的。",
-           "quick": "快速模式（数据更少、训练轮数更少）", "full": "完整模式",
-           "seconds": "（运行 {seconds:.0f} 秒）", "html_lang": "zh-CN"},
-}
+#: The ``lang`` attribute of a page in each of the course's languages.
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
 
 
 class BookError(RuntimeError):
@@ -121,7 +111,7 @@ def exporter(*, slides: bool, lang: str = "en"):
 
     kind, template = (SlidesExporter, "offline_reveal") if slides else (HTMLExporter, "offline_lab")
     return kind(embed_images=True, template_name=template, extra_template_basedirs=[str(TEMPLATES)],
-                language_code=WORDS[lang]["html_lang"].split("-")[0])
+                language_code=HTML_LANG[lang].split("-")[0])
 
 
 def network_loads(page: str) -> list[str]:
@@ -158,7 +148,8 @@ def environment(**values: str) -> Iterator[None]:
 
 
 def build(out: Path, *, quick: bool = False, notebooks: list[Path] | None = None,
-          slides: bool = False, lang: str = "en", glossary: Path | None = GLOSSARY) -> list[Page]:
+          slides: bool = False, lang: str = "en",
+          glossary: Path | None = GLOSSARY_PATH) -> list[Page]:
     """Execute ``notebooks`` (default: all of the course's in ``lang``, in order), write one
     cleaned, self-contained HTML page (or slide deck) each, the glossary page and an index."""
     check_bool("quick", quick)
@@ -210,9 +201,11 @@ def glossary_page(source: Path, lang: str) -> tuple[str, str]:
                  source.stem)
     style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.3em 0.6em}")
-    page = (f"<!doctype html><html lang='{WORDS[lang]['html_lang']}'><head><meta charset='utf-8'>"
+    with environment(COURSE_LANG=lang):
+        course = tr("Faster Image Generation")
+    page = (f"<!doctype html><html lang='{HTML_LANG[lang]}'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
-            f"<p><a href='index.html'>{html.escape(WORDS[lang]['title'])}</a></p>"
+            f"<p><a href='index.html'>{html.escape(course)}</a></p>"
             f"{markdown2html_mistune(text)}</body></html>\n")
     return title, page
 
@@ -220,17 +213,21 @@ def glossary_page(source: Path, lang: str) -> tuple[str, str]:
 def index_page(pages: list[Page], quick: bool, lang: str = "en",
                extra: Sequence[Page] = ()) -> str:
     """The build's front page in ``lang``: every notebook with its run time, then ``extra``."""
-    words = WORDS[lang]
+    with environment(COURSE_LANG=lang):  # the page's words in its language
+        course = tr("Faster Image Generation")
+        mode = (tr("quick mode (smaller data, fewer epochs)") if quick else tr("full mode"))
+        intro = tr("Every notebook of the course, executed in {mode} on this machine; every "
+                   "number in these pages was measured in this build.", mode=mode)
+        run_times = [tr("({seconds:.0f} s to run)", seconds=p.seconds) for p in pages]
     items = "\n".join(
         f'<li><a href="{html.escape(p.page)}">{html.escape(p.title)}</a> '
-        f"<small>{words['seconds'].format(seconds=p.seconds)}</small></li>" for p in pages)
+        f"<small>{run_time}</small></li>" for p, run_time in zip(pages, run_times))
     more = "".join(f'<p><a href="{html.escape(p.page)}">{html.escape(p.title)}</a></p>'
                    for p in extra)
-    intro = words["intro"].format(mode=words["quick" if quick else "full"])
-    return (f"<!doctype html><html lang='{words['html_lang']}'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(words['title'])}</title></head>"
+    return (f"<!doctype html><html lang='{HTML_LANG[lang]}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(course)}</title></head>"
             f"<body style='font-family:sans-serif;max-width:50em;margin:2em auto'>"
-            f"<h1>{html.escape(words['title'])}</h1><p>{intro}</p><ol>{items}</ol>{more}"
+            f"<h1>{html.escape(course)}</h1><p>{intro}</p><ol>{items}</ol>{more}"
             f"</body></html>\n")
 
 
